@@ -62,7 +62,8 @@ pub fn string_to_sign(input: &SignInput<'_>) -> String {
 
 /// base64(HMAC-SHA1(secret, string_to_sign)).
 pub fn signature(secret: &str, string_to_sign: &str) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(string_to_sign.as_bytes());
     B64.encode(mac.finalize().into_bytes())
 }
@@ -84,14 +85,25 @@ pub fn message_body_md5(body: &str) -> String {
 
 /// Constant-time comparison of two signatures, so the local queue leaks nothing by timing.
 pub fn signatures_equal(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sts(method: &str, md5: &str, ctype: &str, date: &str, mns: &[(&str, &str)], res: &str) -> String {
+    fn sts(
+        method: &str,
+        md5: &str,
+        ctype: &str,
+        date: &str,
+        mns: &[(&str, &str)],
+        res: &str,
+    ) -> String {
         string_to_sign(&SignInput {
             method,
             content_md5: (!md5.is_empty()).then_some(md5),
@@ -107,20 +119,64 @@ mod tests {
     /// §3.5: vectors recomputed independently of any SDK.
     #[test]
     fn spec_vectors_v1_to_v5() {
-        let v1 = sts("GET", "", "", "Thu, 09 Jul 2015 03:01:34 GMT", &[V], "/MyQueue");
-        assert_eq!(v1, "GET\n\n\nThu, 09 Jul 2015 03:01:34 GMT\nx-mns-version:2015-06-06\n/MyQueue");
-        assert_eq!(signature("TestAccessSecret", &v1), "uwx3yeWoILzgmvesW0BQSgfM7b8=");
+        let v1 = sts(
+            "GET",
+            "",
+            "",
+            "Thu, 09 Jul 2015 03:01:34 GMT",
+            &[V],
+            "/MyQueue",
+        );
+        assert_eq!(
+            v1,
+            "GET\n\n\nThu, 09 Jul 2015 03:01:34 GMT\nx-mns-version:2015-06-06\n/MyQueue"
+        );
+        assert_eq!(
+            signature("TestAccessSecret", &v1),
+            "uwx3yeWoILzgmvesW0BQSgfM7b8="
+        );
 
-        let v2 = sts("POST", "", "", "Tue, 03 Jun 2025 11:23:48 GMT", &[("x-mns-abcDEF", "abcDEF")], "/queues/TestQueue");
+        let v2 = sts(
+            "POST",
+            "",
+            "",
+            "Tue, 03 Jun 2025 11:23:48 GMT",
+            &[("x-mns-abcDEF", "abcDEF")],
+            "/queues/TestQueue",
+        );
         assert_eq!(signature("sk1", &v2), "cAThPWnbphg3hDe3ZHDADTgkgyE=");
 
-        let v3 = sts("GET", "", "", "Wed, 03 Dec 2025 11:23:48 GMT", &[("X-MNS-abcDEF", "KKKkkk")], "/queues/TestQueue123456");
-        assert_eq!(signature("sk-kkkkkk1111111111", &v3), "lPxnfNA+Qo/aj18MYJUnRMqa84I=");
+        let v3 = sts(
+            "GET",
+            "",
+            "",
+            "Wed, 03 Dec 2025 11:23:48 GMT",
+            &[("X-MNS-abcDEF", "KKKkkk")],
+            "/queues/TestQueue123456",
+        );
+        assert_eq!(
+            signature("sk-kkkkkk1111111111", &v3),
+            "lPxnfNA+Qo/aj18MYJUnRMqa84I="
+        );
 
-        let v4 = sts("GET", "", "", "Tue, 03 Jun 2025 11:23:48 GMT", &[("Host", "x")], "/queues/TestQueue");
+        let v4 = sts(
+            "GET",
+            "",
+            "",
+            "Tue, 03 Jun 2025 11:23:48 GMT",
+            &[("Host", "x")],
+            "/queues/TestQueue",
+        );
         assert_eq!(signature("testSk", &v4), "uDJQXbk2xOhH95MDXmgbAGdtyE4=");
 
-        let v5 = sts("POST", "", "application/json", "Tue, 03 Jun 2025 11:23:48 GMT", &[], "/queues/Test Queue@123");
+        let v5 = sts(
+            "POST",
+            "",
+            "application/json",
+            "Tue, 03 Jun 2025 11:23:48 GMT",
+            &[],
+            "/queues/Test Queue@123",
+        );
         assert_eq!(signature("testSk", &v5), "GZ/I9UgZsqvbzfzjd0GmA6VHOx4=");
     }
 
@@ -131,18 +187,90 @@ mod tests {
         const SECRET: &str = "testAccessKeySecret";
         const XML: &str = "text/xml;charset=UTF-8";
         let cases: &[(&str, &str, &str, &str, &str)] = &[
-            ("C1", "POST", "OGNkNzFiZmRkNGI3ZDk2ZjlhZjcwZDRiYTkwMWJlYTM=", "/queues/TestQueue/messages", "Dhm3FfzuV2Y0KSsa6WlUooHo8AM="),
-            ("C2", "GET", "", "/queues/TestQueue/messages?waitseconds=30", "e5ucqjtITlGWiW6ogC8+YhcOdfg="),
-            ("C3", "DELETE", "", "/queues/TestQueue/messages?ReceiptHandle=1-ODU4OTkzNDU5My0xNDMyNzI3ODI3LTItOA==", "+hVa2jHPCikYWABqoblIglFxOiI="),
-            ("C4", "POST", "MzViMmNiZmQ3NzYwYzRmZDQyNGQxZGNjZGRhMWZlYTI=", "/queues/TestQueue/messages", "XhLRJ7KXIN++wOJ02KTsl2gagwA="),
-            ("C5", "GET", "", "/queues/TestQueue/messages?waitseconds=10", "GXDWWmrjYu3M0uy6u7nqtrVvSZg="),
-            ("C6", "GET", "", "/queues/TestQueue/messages?numOfMessages=16&waitseconds=30", "o4vBGeYSbyqAI0M30NxJQnh+zwU="),
-            ("C7", "PUT", "ODg0MGUyMTc1MDcyOTU0MmIwNTBiZWEyOWMyZjc0MzI=", "/queues/TestQueue", "YMmGg3vempZZLae5es1bqgBw8Go="),
-            ("C8", "GET", "", "/queues/TestQueue", "aYdTnCjZGo3m0/vA45/eralBPM8="),
-            ("C9", "PUT", "", "/queues/TestQueue/messages?ReceiptHandle=1-ODU4OTkzNDU5My0xNDMyNzI3ODI3LTItOA==&VisibilityTimeout=60", "tZtKdPr9PHTLCYzGEn/y6phzm5I="),
-            ("C10", "DELETE", "MzM3ZDE0MDdmYWRkMWE2YzZjOTE0YmIwMzg2M2E1MTE=", "/queues/TestQueue/messages", "0sV1ppqoiWbJy50BKtJRTglvjPo="),
-            ("C11", "POST", "YWM1NjE1YzlmNWE5ODNmZjY4MzRjMGI4YTVhNTFmNTg=", "/queues/TestQueue/messages", "jY315uqUFuhFPIXL9qiI6xZv0n0="),
-            ("C12", "GET", "", "/queues/TestQueue/messages?peekonly=true", "sPKsyVULKvMGDBuIiySb32w77bk="),
+            (
+                "C1",
+                "POST",
+                "OGNkNzFiZmRkNGI3ZDk2ZjlhZjcwZDRiYTkwMWJlYTM=",
+                "/queues/TestQueue/messages",
+                "Dhm3FfzuV2Y0KSsa6WlUooHo8AM=",
+            ),
+            (
+                "C2",
+                "GET",
+                "",
+                "/queues/TestQueue/messages?waitseconds=30",
+                "e5ucqjtITlGWiW6ogC8+YhcOdfg=",
+            ),
+            (
+                "C3",
+                "DELETE",
+                "",
+                "/queues/TestQueue/messages?ReceiptHandle=1-ODU4OTkzNDU5My0xNDMyNzI3ODI3LTItOA==",
+                "+hVa2jHPCikYWABqoblIglFxOiI=",
+            ),
+            (
+                "C4",
+                "POST",
+                "MzViMmNiZmQ3NzYwYzRmZDQyNGQxZGNjZGRhMWZlYTI=",
+                "/queues/TestQueue/messages",
+                "XhLRJ7KXIN++wOJ02KTsl2gagwA=",
+            ),
+            (
+                "C5",
+                "GET",
+                "",
+                "/queues/TestQueue/messages?waitseconds=10",
+                "GXDWWmrjYu3M0uy6u7nqtrVvSZg=",
+            ),
+            (
+                "C6",
+                "GET",
+                "",
+                "/queues/TestQueue/messages?numOfMessages=16&waitseconds=30",
+                "o4vBGeYSbyqAI0M30NxJQnh+zwU=",
+            ),
+            (
+                "C7",
+                "PUT",
+                "ODg0MGUyMTc1MDcyOTU0MmIwNTBiZWEyOWMyZjc0MzI=",
+                "/queues/TestQueue",
+                "YMmGg3vempZZLae5es1bqgBw8Go=",
+            ),
+            (
+                "C8",
+                "GET",
+                "",
+                "/queues/TestQueue",
+                "aYdTnCjZGo3m0/vA45/eralBPM8=",
+            ),
+            (
+                "C9",
+                "PUT",
+                "",
+                "/queues/TestQueue/messages?ReceiptHandle=1-ODU4OTkzNDU5My0xNDMyNzI3ODI3LTItOA==&VisibilityTimeout=60",
+                "tZtKdPr9PHTLCYzGEn/y6phzm5I=",
+            ),
+            (
+                "C10",
+                "DELETE",
+                "MzM3ZDE0MDdmYWRkMWE2YzZjOTE0YmIwMzg2M2E1MTE=",
+                "/queues/TestQueue/messages",
+                "0sV1ppqoiWbJy50BKtJRTglvjPo=",
+            ),
+            (
+                "C11",
+                "POST",
+                "YWM1NjE1YzlmNWE5ODNmZjY4MzRjMGI4YTVhNTFmNTg=",
+                "/queues/TestQueue/messages",
+                "jY315uqUFuhFPIXL9qiI6xZv0n0=",
+            ),
+            (
+                "C12",
+                "GET",
+                "",
+                "/queues/TestQueue/messages?peekonly=true",
+                "sPKsyVULKvMGDBuIiySb32w77bk=",
+            ),
         ];
         for (name, method, md5, target, want) in cases {
             let ctype = if md5.is_empty() { "" } else { XML };
@@ -154,8 +282,14 @@ mod tests {
     #[test]
     fn content_md5_is_base64_of_hex() {
         let body = br#"<?xml version="1.0" encoding="utf-8"?><Message xmlns="http://mns.aliyuncs.com/doc/v1/"><MessageBody>aGVsbG8gd29ybGQ=</MessageBody></Message>"#;
-        assert_eq!(content_md5(body), "OGNkNzFiZmRkNGI3ZDk2ZjlhZjcwZDRiYTkwMWJlYTM=");
-        assert_eq!(content_md5(b""), "ZDQxZDhjZDk4ZjAwYjIwNGU5ODAwOTk4ZWNmODQyN2U=");
+        assert_eq!(
+            content_md5(body),
+            "OGNkNzFiZmRkNGI3ZDk2ZjlhZjcwZDRiYTkwMWJlYTM="
+        );
+        assert_eq!(
+            content_md5(b""),
+            "ZDQxZDhjZDk4ZjAwYjIwNGU5ODAwOTk4ZWNmODQyN2U="
+        );
     }
 
     #[test]

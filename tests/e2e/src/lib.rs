@@ -1,1 +1,256 @@
+//! Harness for end-to-end tests that drive the real Inlet desktop app.
+//!
+//! Each test starts its own `tauri-driver` (which starts `WebKitWebDriver`, which starts the
+//! app binary) on free ports, with a throw-away data folder, and talks to the app's webview
+//! over WebDriver. Tests need an X display; `scripts/test` runs them under Xvfb.
+//!
+//! Write a test as
+//! ```no_run
+//! # async fn example() {
+//! use inlet_e2e::{run, Launch, Session};
+//! run("my_test", Launch::default(), async |app: &Session| {
+//!     app.wait_for_text("#about-summary", "Inlet", inlet_e2e::DEFAULT_TIMEOUT).await?;
+//!     Ok(())
+//! })
+//! .await;
+//! # }
+//! ```
+//! [`run`] saves `target/e2e-artifacts/<test>.png` when the test fails, and always shuts the
+//! driver down.
 
+mod driver;
+mod paths;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Map, json};
+
+pub use driver::Driver;
+pub use paths::{app_binary, artifacts_dir};
+
+/// Long enough for a cold debug build to paint under software rendering on a loaded 2-core
+/// machine; a passing test returns as soon as the condition holds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How often a wait re-reads the DOM. Polling an observable condition, not synchronisation.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Setup(String),
+    #[error("I/O error while {action}: {source}")]
+    Io {
+        action: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not start a WebDriver session with the app: {0}")]
+    NewSession(#[from] fantoccini::error::NewSessionError),
+    #[error("WebDriver command failed: {0}")]
+    Command(#[from] fantoccini::error::CmdError),
+    #[error("timed out after {timeout:?} waiting for {what}; last seen: {last_seen}")]
+    Timeout {
+        what: String,
+        timeout: Duration,
+        last_seen: String,
+    },
+    #[error("check failed: {0}")]
+    Check(String),
+}
+
+/// Fails the test with `message` unless `condition` holds (keeps the failure screenshot, which
+/// a panic inside the test body would skip).
+pub fn ensure(condition: bool, message: impl Into<String>) -> Result<(), Error> {
+    if condition {
+        Ok(())
+    } else {
+        Err(Error::Check(message.into()))
+    }
+}
+
+/// How to start the app for one test.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    args: Vec<String>,
+}
+
+impl Launch {
+    /// Adds a command-line argument for the app, e.g. `--demo`.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+}
+
+/// A running app under WebDriver control.
+pub struct Session {
+    client: Client,
+    test_name: String,
+    data_dir: PathBuf,
+}
+
+impl Session {
+    /// The underlying WebDriver client, for anything the helpers below do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The data folder the app was given through `INLET_DATA_DIR` (empty at start).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub async fn title(&self) -> Result<String, Error> {
+        Ok(self.client.title().await?)
+    }
+
+    /// Waits until an element matching `selector` exists and its text contains `expected`;
+    /// returns the element's full text.
+    pub async fn wait_for_text(
+        &self,
+        selector: &str,
+        expected: &str,
+        timeout: Duration,
+    ) -> Result<String, Error> {
+        let deadline = Instant::now() + timeout;
+        let mut last_seen = String::from("(no element)");
+        loop {
+            if let Some(text) = self.text_if_present(selector).await? {
+                if text.contains(expected) {
+                    return Ok(text);
+                }
+                last_seen = format!("{text:?}");
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    what: format!("{selector} to contain {expected:?}"),
+                    timeout,
+                    last_seen,
+                });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Waits until an element matching `selector` exists; returns its text.
+    pub async fn wait_for(&self, selector: &str, timeout: Duration) -> Result<String, Error> {
+        self.wait_for_text(selector, "", timeout).await
+    }
+
+    /// Whether an element matching `selector` is in the DOM right now.
+    pub async fn is_present(&self, selector: &str) -> Result<bool, Error> {
+        Ok(self.text_if_present(selector).await?.is_some())
+    }
+
+    /// Clicks the first element matching `selector`, waiting for it to appear first.
+    pub async fn click(&self, selector: &str) -> Result<(), Error> {
+        self.wait_for(selector, DEFAULT_TIMEOUT).await?;
+        self.client
+            .find(Locator::Css(selector))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// Saves a screenshot of a named view to `target/e2e-artifacts/<test>--<view>.png`.
+    pub async fn save_view(&self, view: &str) -> Result<PathBuf, Error> {
+        self.save_screenshot(&format!("{}--{view}", self.test_name))
+            .await
+    }
+
+    async fn save_screenshot(&self, name: &str) -> Result<PathBuf, Error> {
+        let png = self.client.screenshot().await?;
+        let dir = artifacts_dir();
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+            action: format!("creating {}", dir.display()),
+            source,
+        })?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).map_err(|source| Error::Io {
+            action: format!("writing {}", path.display()),
+            source,
+        })?;
+        Ok(path)
+    }
+
+    async fn text_if_present(&self, selector: &str) -> Result<Option<String>, Error> {
+        match self.client.find(Locator::Css(selector)).await {
+            Ok(element) => Ok(Some(element.text().await?)),
+            Err(error) if error.is_no_such_element() => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Starts the app, runs `test` against it, and shuts everything down.
+///
+/// Panics (failing the test) with the error and the path of the failure screenshot if the app
+/// cannot be started or `test` returns an error.
+pub async fn run<F>(test_name: &str, launch: Launch, test: F)
+where
+    F: AsyncFnOnce(&Session) -> Result<(), Error>,
+{
+    if let Err(message) = run_inner(test_name, launch, test).await {
+        panic!("{test_name} failed: {message}");
+    }
+}
+
+async fn run_inner<F>(test_name: &str, launch: Launch, test: F) -> Result<(), String>
+where
+    F: AsyncFnOnce(&Session) -> Result<(), Error>,
+{
+    let scratch = tempfile::Builder::new()
+        .prefix("inlet-e2e-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
+    let data_dir = scratch.path().join("data");
+    // Dropping `driver` (also on panic) ends tauri-driver, WebKitWebDriver and the app.
+    let driver = Driver::start(scratch.path(), &data_dir).map_err(|e| e.to_string())?;
+    let client = connect(&driver, &launch).await.map_err(|e| e.to_string())?;
+    let session = Session {
+        client,
+        test_name: test_name.to_owned(),
+        data_dir,
+    };
+    let outcome = test(&session).await;
+    let result = match outcome {
+        Ok(()) => Ok(()),
+        Err(error) => Err(describe_failure(&session, test_name, error).await),
+    };
+    // Ending the session closes the app; failing to do so must not hide the test's outcome.
+    if let Err(error) = session.client.close().await {
+        eprintln!("{test_name}: closing the WebDriver session failed: {error}");
+    }
+    drop(driver);
+    result
+}
+
+async fn describe_failure(session: &Session, test_name: &str, error: Error) -> String {
+    // A hung webview must not hang the test run as well.
+    let shot = tokio::time::timeout(DEFAULT_TIMEOUT, session.save_screenshot(test_name)).await;
+    match shot {
+        Ok(Ok(path)) => format!("{error}\n  screenshot: {}", path.display()),
+        Ok(Err(shot_error)) => format!("{error}\n  (no screenshot: {shot_error})"),
+        Err(_) => format!("{error}\n  (no screenshot: the webview did not answer)"),
+    }
+}
+
+async fn connect(driver: &Driver, launch: &Launch) -> Result<Client, Error> {
+    let application = app_binary()?;
+    let mut capabilities = Map::new();
+    capabilities.insert("browserName".into(), json!("wry"));
+    capabilities.insert(
+        "tauri:options".into(),
+        json!({ "application": application, "args": launch.args }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client = ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&driver.url())
+        .await?;
+    Ok(client)
+}

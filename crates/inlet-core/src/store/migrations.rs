@@ -1,0 +1,248 @@
+//! Ordered schema migrations. Migration N brings the schema from version N-1 to N; each runs in one
+//! transaction together with `PRAGMA user_version = N`, so a crash leaves the database either
+//! wholly before or wholly after a migration. Never edit a released migration: add a new one.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::StoreError;
+
+/// The schema version this build writes and reads.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// `MIGRATIONS[i]` produces schema version `i + 1`.
+pub const MIGRATIONS: &[&str] = &[V1_BASE, V2_INDEXES_AND_SEARCH];
+
+/// v1: every table. Numbers in `*_number` columns are normalised (`normalize_phone`); the
+/// `*_original` columns keep them as sent. Times are Unix milliseconds.
+const V1_BASE: &str = r#"
+CREATE TABLE conversations (
+    id                     INTEGER PRIMARY KEY,
+    -- WabaId, or else CustSpaceId, or else '' (the documentation's samples carry neither).
+    channel_key            TEXT NOT NULL,
+    channel_id             TEXT,
+    waba_id                TEXT,
+    business_number        TEXT NOT NULL,
+    -- The number the conversation was created for; later numbers are in conversation_aliases.
+    customer_number        TEXT NOT NULL,
+    -- The customer's latest known number (changes on a number-change notice).
+    current_customer_number TEXT NOT NULL,
+    last_message_id        INTEGER,
+    last_message_preview   TEXT,
+    last_message_ms        INTEGER,
+    unread_count           INTEGER NOT NULL DEFAULT 0,
+    pinned                 INTEGER NOT NULL DEFAULT 0,
+    archived               INTEGER NOT NULL DEFAULT 0,
+    created_at_ms          INTEGER NOT NULL,
+    UNIQUE (channel_key, business_number, customer_number)
+);
+
+-- Further customer numbers that lead to an existing conversation (number changes).
+CREATE TABLE conversation_aliases (
+    channel_key     TEXT NOT NULL,
+    business_number TEXT NOT NULL,
+    customer_number TEXT NOT NULL,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    created_at_ms   INTEGER NOT NULL,
+    PRIMARY KEY (channel_key, business_number, customer_number)
+);
+
+CREATE TABLE contacts (
+    number        TEXT PRIMARY KEY,
+    display_name  TEXT,
+    name          TEXT,
+    -- Timestamp of the message the names were taken from: the newest message wins, whatever
+    -- order messages arrive in.
+    names_from_ms INTEGER NOT NULL
+);
+
+CREATE TABLE contact_names (
+    number        TEXT NOT NULL REFERENCES contacts(number) ON DELETE CASCADE,
+    display_name  TEXT NOT NULL,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms  INTEGER NOT NULL,
+    PRIMARY KEY (number, display_name)
+);
+
+CREATE TABLE messages (
+    id                   INTEGER PRIMARY KEY,   -- grows in arrival order
+    conversation_id      INTEGER NOT NULL REFERENCES conversations(id),
+    channel_key          TEXT NOT NULL,
+    channel_id           TEXT,
+    waba_id              TEXT,
+    message_id           TEXT NOT NULL,
+    from_original        TEXT NOT NULL,
+    from_number          TEXT NOT NULL,
+    to_original          TEXT,
+    to_number            TEXT NOT NULL,
+    timestamp_ms         INTEGER NOT NULL,
+    -- 1 when the body had no readable Timestamp and timestamp_ms is the arrival time.
+    timestamp_estimated  INTEGER NOT NULL DEFAULT 0,
+    received_at_ms       INTEGER NOT NULL,
+    msg_type             TEXT NOT NULL,
+    content_json         TEXT NOT NULL,
+    -- Words for search; preview for the chat list.
+    text                 TEXT NOT NULL,
+    preview              TEXT NOT NULL,
+    is_notice            INTEGER NOT NULL DEFAULT 0,
+    display_name         TEXT,
+    name                 TEXT,
+    from_user_id         TEXT,
+    from_parent_user_id  TEXT,
+    from_user_name       TEXT,
+    extra_json           TEXT NOT NULL DEFAULT '{}',
+    -- The queue MessageBody exactly as received.
+    raw_body             BLOB NOT NULL,
+    queue_message_id     TEXT NOT NULL,
+    dequeue_count        INTEGER NOT NULL,
+    UNIQUE (channel_key, message_id)
+);
+
+-- How often a stored message was delivered again.
+CREATE TABLE duplicates (
+    message_rowid         INTEGER PRIMARY KEY REFERENCES messages(id),
+    times_seen_again      INTEGER NOT NULL,
+    last_seen_ms          INTEGER NOT NULL,
+    last_queue_message_id TEXT NOT NULL
+);
+
+-- Bodies that could not be decoded, kept byte for byte.
+CREATE TABLE quarantine (
+    id               INTEGER PRIMARY KEY,
+    queue_message_id TEXT NOT NULL,
+    raw_sha256       TEXT NOT NULL,
+    raw              BLOB NOT NULL,
+    error            TEXT NOT NULL,
+    first_seen_ms    INTEGER NOT NULL,
+    last_seen_ms     INTEGER NOT NULL,
+    times_seen       INTEGER NOT NULL DEFAULT 1,
+    dequeue_count    INTEGER NOT NULL,
+    resolved         INTEGER NOT NULL DEFAULT 0,
+    resolved_at_ms   INTEGER,
+    UNIQUE (queue_message_id, raw_sha256)
+);
+
+-- One download job per media-carrying message. States: queued, downloading, saved, retrying,
+-- expired, too_large (see store::MediaState).
+CREATE TABLE media (
+    id              INTEGER PRIMARY KEY,
+    message_rowid   INTEGER NOT NULL UNIQUE REFERENCES messages(id),
+    kind            TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    declared_mime   TEXT,
+    filename        TEXT,
+    deadline_ms     INTEGER NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'queued',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    last_error      TEXT,
+    bytes           INTEGER,
+    sha256          TEXT,
+    path            TEXT,
+    detected_mime   TEXT,
+    updated_at_ms   INTEGER NOT NULL
+);
+"#;
+
+/// v2: indexes for the chat list, timelines and the media keeper, and trigram full-text search
+/// over message text (external content: the text lives once, in `messages`).
+const V2_INDEXES_AND_SEARCH: &str = r#"
+CREATE INDEX conversations_list ON conversations (archived, pinned DESC, last_message_ms DESC);
+CREATE INDEX messages_timeline ON messages (conversation_id, timestamp_ms, id);
+CREATE INDEX messages_timestamp ON messages (timestamp_ms);
+CREATE INDEX media_due ON media (state, next_attempt_ms);
+CREATE INDEX media_deadline ON media (deadline_ms);
+CREATE INDEX quarantine_open ON quarantine (resolved, id);
+
+CREATE VIRTUAL TABLE message_fts USING fts5(
+    text, content = 'messages', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO message_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO message_fts (message_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO message_fts (message_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO message_fts (rowid, text) VALUES (new.id, new.text);
+END;
+-- Index what earlier versions stored.
+INSERT INTO message_fts (message_fts) VALUES ('rebuild');
+"#;
+
+pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Brings the database up to [`LATEST`].
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, MIGRATIONS, LATEST)
+}
+
+/// Applies `migrations[current..target]`, each in its own transaction with its version bump.
+pub(crate) fn migrate_to(
+    conn: &mut Connection,
+    migrations: &[&str],
+    target: i64,
+) -> Result<(), StoreError> {
+    let supported = migrations.len() as i64;
+    let found = user_version(conn)?;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    for (version, sql) in (1..).zip(migrations).skip(found.max(0) as usize) {
+        if version > target {
+            break;
+        }
+        // IMMEDIATE: take the write lock up front, so two processes opening an old database at
+        // once run each migration once (the second sees the new version).
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if user_version(&tx)? >= version {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_migration_leaves_the_previous_version_intact() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let broken = [V1_BASE, "CREATE TABLE extra (x); THIS IS NOT SQL;"];
+        let err = migrate_to(&mut conn, &broken, 2).unwrap_err();
+        assert!(matches!(err, StoreError::Sqlite(_)), "{err:?}");
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        // The half-run migration's first statement was rolled back with it.
+        let extra: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'extra'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(extra, 0);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 1)
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(matches!(err, StoreError::SchemaTooNew { found, .. } if found == LATEST + 1));
+    }
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), LATEST);
+    }
+}

@@ -1,0 +1,84 @@
+//! `--until-empty`: receive until the queue holds nothing, visible or in flight.
+
+use std::time::Duration;
+
+use inlet_mns::{MAX_BATCH, MnsError};
+
+use super::{SyncEngine, SyncError, SyncStats};
+
+/// A short wait: when the queue answers empty, its attributes decide whether we are done.
+const DRAIN_WAIT_SECONDS: u32 = 1;
+
+impl SyncEngine {
+    /// Stores and acknowledges everything in the queue, then returns.
+    ///
+    /// "Empty" means the queue's attributes show no active, in-flight or delayed message, so
+    /// messages that an earlier, crashed collector had received (in flight until their visibility
+    /// timeout) are waited for and stored too. Refused credentials end the drain with an error.
+    pub async fn drain(&mut self) -> Result<SyncStats, SyncError> {
+        let mut failures = 0u32;
+        while !self.cancel.is_cancelled() {
+            let received = tokio::select! {
+                () = self.cancel.cancelled() => break,
+                r = self.queue.batch_receive(MAX_BATCH, DRAIN_WAIT_SECONDS) => r,
+            };
+            let step = match received {
+                Ok(batch) if !batch.is_empty() => {
+                    self.handle_batch(batch).await.map(|()| Step::More)
+                }
+                Ok(_) => self.looks_empty().await,
+                Err(err) => Err(SyncError::Queue(err)),
+            };
+            match step {
+                Ok(Step::Done) => break,
+                Ok(Step::More) => failures = 0,
+                Ok(Step::Wait) => self.pause(self.options.poll.fast_empty_pause).await,
+                Err(SyncError::Queue(err)) if retry_worthy(&err, failures) => {
+                    failures += 1;
+                    tracing::warn!(error = %err, failures, "queue request failed; retrying");
+                    let delay = self
+                        .options
+                        .poll
+                        .backoff
+                        .delay(failures, rand::random::<f64>());
+                    self.pause(delay).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(self.stats.clone())
+    }
+
+    /// After an empty receive: done if nothing is left, else keep going.
+    async fn looks_empty(&self) -> Result<Step, SyncError> {
+        let attrs = self.queue.attributes().await?;
+        if attrs.active_messages == 0 && attrs.inactive_messages == 0 && attrs.delay_messages == 0 {
+            return Ok(Step::Done);
+        }
+        if attrs.active_messages > 0 {
+            // Visible messages, yet an empty answer: the anti-abuse fast 404. Pause, then retry.
+            return Ok(Step::Wait);
+        }
+        // Only in-flight or delayed ones: the next receive's long poll waits for them.
+        Ok(Step::More)
+    }
+
+    async fn pause(&self, duration: Duration) {
+        tokio::select! {
+            () = self.cancel.cancelled() => {}
+            () = tokio::time::sleep(duration) => {}
+        }
+    }
+}
+
+enum Step {
+    More,
+    Wait,
+    Done,
+}
+
+/// Transient failures are retried indefinitely; refused keys get one more chance (the provider
+/// fetches fresh temporary keys after a 403), then the drain fails with the operator's sentence.
+fn retry_worthy(err: &MnsError, failures: u32) -> bool {
+    err.is_retryable() || (err.is_credentials_problem() && failures == 0)
+}
