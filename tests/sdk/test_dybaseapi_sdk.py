@@ -43,3 +43,15 @@ def test_wrong_secret_is_refused(sim, queue_name):
     with pytest.raises(Exception) as info:
         query(token_client(sim, secret="wrong"), queue_name)
     assert "SignatureDoesNotMatch" in str(info.value)
+
+
+def test_temporary_keys_expire(sim, queue_name):
+    Account(sim.endpoint, ACCESS_KEY_ID, ACCESS_KEY_SECRET).get_queue(queue_name).create(QueueMeta())
+    dto = query(token_client(sim), queue_name).body.message_token_dto
+    queue = Account(sim.endpoint, dto.access_key_id, dto.access_key_secret,
+                    security_token=dto.security_token).get_queue(queue_name)
+    queue.get_attributes()
+    sim.advance_clock(3 * 3600)  # past the STS lifetime the simulator hands out
+    with pytest.raises(MNSServerException) as info:
+        queue.get_attributes()
+    assert info.value.type == "AccessDenied"

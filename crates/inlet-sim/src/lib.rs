@@ -221,6 +221,9 @@ impl Sim {
     }
 
     /// Enqueues `body_text` as the MessageBody verbatim. Returns the MNS MessageId.
+    ///
+    /// With a state directory, this change reaches disk shortly after (the writer task
+    /// coalesces); unlike MNS and admin requests, this synchronous call does not wait for it.
     pub fn send_raw(&self, queue: &str, body_text: &str) -> Result<String, SimError> {
         Ok(self
             .shared

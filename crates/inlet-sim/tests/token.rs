@@ -18,16 +18,13 @@ struct TokenCall<'a> {
 }
 
 impl<'a> TokenCall<'a> {
-    fn new(sim: &inlet_sim::Sim) -> Self {
+    /// Dated by the real clock, like the SDK (not by the simulator's movable clock).
+    fn new() -> Self {
         Self {
             id: common::ID,
             secret: common::SECRET,
             nonce: hex::encode(rand::random::<[u8; 16]>()),
-            date: sim
-                .clock()
-                .now_utc()
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string(),
+            date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         }
     }
 
@@ -74,7 +71,7 @@ fn china_time_to_utc_ms(s: &str) -> i64 {
 #[tokio::test]
 async fn issued_sts_credentials_work_until_they_expire() {
     let sim = start().await;
-    let (status, answer) = TokenCall::new(&sim).send(&sim).await;
+    let (status, answer) = TokenCall::new().send(&sim).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(
         (answer["Code"].as_str(), answer["Message"].as_str()),
@@ -127,7 +124,7 @@ async fn issued_sts_credentials_work_until_they_expire() {
     );
 
     // A fresh token works again (requested with a real-clock x-acs-date after the jump).
-    let (status, answer) = TokenCall::new(&sim).send(&sim).await;
+    let (status, answer) = TokenCall::new().send(&sim).await;
     assert_eq!(status, 200);
     let dto = &answer["MessageTokenDTO"];
     let fresh = Mns::with_key(
@@ -145,7 +142,7 @@ async fn issued_sts_credentials_work_until_they_expire() {
 #[tokio::test]
 async fn ttl_is_configurable() {
     let sim = start_with(|c| c.sts_ttl = Duration::from_secs(120)).await;
-    let (_, answer) = TokenCall::new(&sim).send(&sim).await;
+    let (_, answer) = TokenCall::new().send(&sim).await;
     let dto = &answer["MessageTokenDTO"];
     let span = china_time_to_utc_ms(dto["ExpireTime"].as_str().unwrap())
         - china_time_to_utc_ms(dto["CreateTime"].as_str().unwrap());
@@ -155,7 +152,7 @@ async fn ttl_is_configurable() {
 #[tokio::test]
 async fn reused_nonce_is_refused() {
     let sim = start().await;
-    let call = TokenCall::new(&sim);
+    let call = TokenCall::new();
     assert_eq!(call.send(&sim).await.0, 200);
     let (status, answer) = call.send(&sim).await;
     assert_eq!(
@@ -171,13 +168,13 @@ async fn bad_signature_unknown_key_and_old_date_are_refused() {
     let sim = start().await;
     let wrong = TokenCall {
         secret: "wrong",
-        ..TokenCall::new(&sim)
+        ..TokenCall::new()
     };
     assert_eq!(wrong.send(&sim).await.1["Code"], "SignatureDoesNotMatch");
 
     let unknown = TokenCall {
         id: "nobody",
-        ..TokenCall::new(&sim)
+        ..TokenCall::new()
     };
     let (status, answer) = unknown.send(&sim).await;
     assert_eq!(
@@ -187,7 +184,7 @@ async fn bad_signature_unknown_key_and_old_date_are_refused() {
 
     let old = TokenCall {
         date: "2026-01-01T00:00:00Z".into(),
-        ..TokenCall::new(&sim)
+        ..TokenCall::new()
     };
     let (status, answer) = old.send(&sim).await;
     assert_eq!(
@@ -200,7 +197,7 @@ async fn bad_signature_unknown_key_and_old_date_are_refused() {
     let sts = TokenCall {
         id: "STS.x",
         secret: "s",
-        ..TokenCall::new(&sim)
+        ..TokenCall::new()
     };
     assert_eq!(sts.send(&sim).await.0, 404);
 }
@@ -212,7 +209,7 @@ async fn token_date_check_follows_the_skew_fault() {
         clock_skew_secs: -3600,
         ..Default::default()
     });
-    let (status, answer) = TokenCall::new(&sim).send(&sim).await;
+    let (status, answer) = TokenCall::new().send(&sim).await;
     assert_eq!(
         (status, answer["Code"].as_str()),
         (400, Some("InvalidTimeStamp.Expired"))
