@@ -19,6 +19,7 @@ INLET_APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth imagemagick x11-utils webkit2gtk-driver
   dbus dbus-x11 gnome-keyring libsecret-tools keyutils libdbus-1-dev
+  chromium curl
 )
 
 TAURI_DRIVER_VERSION=2.1.0

@@ -8,6 +8,38 @@ use ts_rs::TS;
 pub enum AppError {
     #[error("cannot find a folder for Inlet's data: {0}")]
     DataDir(#[source] tauri::Error),
+    #[error("{action} failed: {source}")]
+    Io {
+        action: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Store(#[from] inlet_core::StoreError),
+    /// The settings file cannot be read or written, or a setting is not acceptable.
+    #[error("{0}")]
+    Settings(String),
+    #[error("{0}")]
+    Secrets(#[from] inlet_core::secrets::SecretsError),
+    /// Alibaba Cloud (or the demo queue) refused or could not be reached; an operator sentence.
+    #[error("{0}")]
+    Connection(String),
+    #[error("the demo could not start: {0}")]
+    Demo(String),
+    #[error("no inbox is open yet: explore the demo or connect to Alibaba Cloud first")]
+    NoInbox,
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Something the UI sent that cannot be used (an empty AccessKey, a link that is not http).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot open it: {0}")]
+    Open(String),
+    #[error("this command is only for automated tests (set INLET_TEST_HOOKS=1)")]
+    TestHooksDisabled,
+    /// A background task failed in a way that is a bug, not an outside condition.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Machine-readable category of an [`AppError`], so the UI can react without parsing text.
@@ -16,6 +48,18 @@ pub enum AppError {
 #[ts(export)]
 pub enum ErrorKind {
     DataDir,
+    Io,
+    Store,
+    Settings,
+    Secrets,
+    Connection,
+    Demo,
+    NoInbox,
+    NotFound,
+    Invalid,
+    Open,
+    TestHooksDisabled,
+    Internal,
 }
 
 /// What a failed command sends to the UI (the rejected value of `invoke`).
@@ -31,7 +75,39 @@ impl AppError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             AppError::DataDir(_) => ErrorKind::DataDir,
+            AppError::Io { .. } => ErrorKind::Io,
+            AppError::Store(inlet_core::StoreError::NotFound(_)) => ErrorKind::NotFound,
+            AppError::Store(_) => ErrorKind::Store,
+            AppError::Settings(_) => ErrorKind::Settings,
+            AppError::Secrets(_) => ErrorKind::Secrets,
+            AppError::Connection(_) => ErrorKind::Connection,
+            AppError::Demo(_) => ErrorKind::Demo,
+            AppError::NoInbox => ErrorKind::NoInbox,
+            AppError::NotFound(_) => ErrorKind::NotFound,
+            AppError::Invalid(_) => ErrorKind::Invalid,
+            AppError::Open(_) => ErrorKind::Open,
+            AppError::TestHooksDisabled => ErrorKind::TestHooksDisabled,
+            AppError::Internal(_) => ErrorKind::Internal,
         }
+    }
+
+    pub fn io(action: impl Into<String>, source: std::io::Error) -> AppError {
+        AppError::Io {
+            action: action.into(),
+            source,
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        AppError::Internal(format!("a background task failed: {error}"))
+    }
+}
+
+impl From<tauri::Error> for AppError {
+    fn from(error: tauri::Error) -> Self {
+        AppError::Internal(error.to_string())
     }
 }
 
@@ -67,5 +143,21 @@ mod tests {
             "{message}"
         );
         assert!(message.len() > "cannot find a folder for Inlet's data: ".len());
+    }
+
+    #[test]
+    fn a_missing_conversation_is_not_found_not_a_database_failure() {
+        let error = AppError::from(inlet_core::StoreError::NotFound("conversation 7".into()));
+        let json = serde_json::to_value(&error).expect("plain JSON");
+        assert_eq!(json["kind"], "notFound");
+        assert_eq!(json["message"], "conversation 7 not found");
+    }
+
+    #[test]
+    fn connection_errors_carry_the_operator_sentence_unchanged() {
+        let sentence = "The AccessKey ID `LTAI5t` does not exist: check Settings → Credentials.";
+        let json = serde_json::to_value(AppError::Connection(sentence.into())).expect("JSON");
+        assert_eq!(json["kind"], "connection");
+        assert_eq!(json["message"], sentence);
     }
 }

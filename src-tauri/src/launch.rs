@@ -7,6 +7,10 @@ use std::path::PathBuf;
 /// (used by tests and by `scripts/demo` to keep their data apart from a real inbox).
 pub const DATA_DIR_ENV: &str = "INLET_DATA_DIR";
 
+/// Environment variable that unlocks the commands only automated tests may call (stopping the
+/// embedded demo queue to test offline use). Set to `1` by the end-to-end harness.
+pub const TEST_HOOKS_ENV: &str = "INLET_TEST_HOOKS";
+
 /// How the app was started.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LaunchOptions {
@@ -14,6 +18,8 @@ pub struct LaunchOptions {
     pub demo: bool,
     /// `INLET_DATA_DIR`, when set and not empty.
     pub data_dir: Option<PathBuf>,
+    /// `INLET_TEST_HOOKS=1`: the test-only commands work.
+    pub test_hooks: bool,
 }
 
 impl LaunchOptions {
@@ -23,7 +29,17 @@ impl LaunchOptions {
     pub fn parse(args: impl IntoIterator<Item = OsString>, data_dir: Option<OsString>) -> Self {
         let demo = args.into_iter().any(|arg| arg == "--demo");
         let data_dir = data_dir.filter(|dir| !dir.is_empty()).map(PathBuf::from);
-        Self { demo, data_dir }
+        Self {
+            demo,
+            data_dir,
+            test_hooks: false,
+        }
+    }
+
+    /// Unlocks the test-only commands when `value` (of `INLET_TEST_HOOKS`) is exactly `1`.
+    pub fn with_test_hooks(mut self, value: Option<OsString>) -> Self {
+        self.test_hooks = value.is_some_and(|v| v == "1");
+        self
     }
 }
 
@@ -45,6 +61,19 @@ mod tests {
     fn without_flag_or_env_everything_is_default() {
         let options = LaunchOptions::parse(args(&["--demonstration"]), None);
         assert_eq!(options, LaunchOptions::default());
+    }
+
+    #[test]
+    fn test_hooks_need_exactly_one() {
+        let parse = |value: Option<&str>| {
+            LaunchOptions::parse(args(&[]), None)
+                .with_test_hooks(value.map(OsString::from))
+                .test_hooks
+        };
+        assert!(parse(Some("1")));
+        assert!(!parse(Some("true")));
+        assert!(!parse(Some("")));
+        assert!(!parse(None));
     }
 
     #[test]

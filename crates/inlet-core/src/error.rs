@@ -50,6 +50,9 @@ pub enum StoreError {
     NoWal(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A value the caller supplied (e.g. a label name or colour) that cannot be stored.
+    #[error("invalid {0}")]
+    Invalid(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +65,9 @@ pub enum CoreError {
     Io(#[from] std::io::Error),
     #[error("JSON error: {0}")]
     Json(#[from] serde_json::Error),
+    /// An export, import, backup or restore that cannot go ahead (the message says why).
+    #[error("{0}")]
+    Archive(String),
 }
 
 impl From<rusqlite::Error> for CoreError {
@@ -77,9 +83,11 @@ impl CoreError {
             CoreError::Decode(_) => "decode",
             CoreError::Store(StoreError::NotFound(_)) => "not_found",
             CoreError::Store(StoreError::SchemaTooNew { .. }) => "schema_too_new",
+            CoreError::Store(StoreError::Invalid(_)) => "invalid",
             CoreError::Store(_) => "store",
             CoreError::Io(_) => "io",
             CoreError::Json(_) => "json",
+            CoreError::Archive(_) => "archive",
         }
     }
 }

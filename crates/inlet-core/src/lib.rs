@@ -3,10 +3,13 @@
 //! and acknowledges them (`sync`), the events the UI listens to (`events`), the AccessKey in the
 //! OS keychain (`secrets`) and export (`export`).
 
+pub mod backup;
 pub mod decode;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod media;
+pub mod search;
 pub mod secrets;
 pub mod store;
 pub mod sync;

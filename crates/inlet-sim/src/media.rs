@@ -13,6 +13,7 @@ mod oss_error;
 mod range;
 mod serve;
 mod signing;
+pub mod tiles;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -264,7 +265,8 @@ fn oss_etag(bytes: &[u8]) -> String {
     format!("\"{}\"", hex::encode_upper(Md5::digest(bytes)))
 }
 
-/// Routes of the media host (`GET`/`HEAD /media/{id}/{filename}`), to merge into a server.
+/// Routes of the media host (`GET`/`HEAD /media/{id}/{filename}`, and generated map tiles at
+/// `GET /tiles/{z}/{x}/{y}.png`), to merge into a server.
 pub fn router(host: MediaHost) -> axum::Router {
     serve::router(host)
 }

@@ -3,4 +3,4 @@
 /**
  * Machine-readable category of an [`AppError`], so the UI can react without parsing text.
  */
-export type ErrorKind = "dataDir";
+export type ErrorKind = "dataDir" | "io" | "store" | "settings" | "secrets" | "connection" | "demo" | "noInbox" | "notFound" | "invalid" | "open" | "testHooksDisabled" | "internal";

@@ -1,60 +1,88 @@
-//! JSON Lines export: everything received, in a stable shape other tools can rely on.
+//! JSON Lines export: everything received, in a stable shape other tools can rely on, and
+//! complete enough that `import` rebuilds the store from it.
 
 use std::io::Write;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use rusqlite::{Connection, Row};
-use serde::Serialize;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
 
-use crate::decode::Content;
+use super::ExportScope;
+use super::rows::{
+    self, LabelRef, MessageRow, NoteRef, Order, Organisation, QuarantineRow, for_each_message,
+};
+use crate::decode::{Content, MediaKind};
 use crate::error::CoreError;
-use crate::store::MediaState;
-use crate::store::Queries;
+use crate::store::{MediaState, Queries};
 
 /// One exported message.
-#[derive(Serialize)]
-struct MessageLine {
-    message_id: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct MessageLine {
+    pub message_id: String,
     #[serde(rename = "type")]
-    msg_type: String,
-    from: String,
-    to: Option<String>,
-    timestamp_ms: i64,
-    timestamp_estimated: bool,
-    received_at_ms: i64,
-    display_name: Option<String>,
-    name: Option<String>,
-    channel_id: Option<String>,
-    waba_id: Option<String>,
-    conversation_id: i64,
-    content: Content,
-    attachments: Vec<Attachment>,
-    duplicates: u32,
+    pub msg_type: String,
+    pub from: String,
+    pub to: Option<String>,
+    pub timestamp_ms: i64,
+    pub timestamp_estimated: bool,
+    pub received_at_ms: i64,
+    pub display_name: Option<String>,
+    pub name: Option<String>,
+    pub channel_id: Option<String>,
+    pub waba_id: Option<String>,
+    pub conversation_id: i64,
+    pub content: Content,
+    pub attachments: Vec<Attachment>,
+    pub duplicates: u32,
+    /// The chat's organisation (same on every line of the chat).
+    pub conversation: ChatLine,
+    /// The private note about the sender, if any.
+    pub contact_note: Option<NoteRef>,
+    pub queue_message_id: String,
+    pub dequeue_count: u32,
+    /// The queue body the message came from, byte for byte.
+    pub raw_base64: String,
 }
 
-#[derive(Serialize)]
-struct Attachment {
-    state: MediaState,
-    path: Option<String>,
-    url: String,
-    mime_type: Option<String>,
-    bytes: Option<i64>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Attachment {
+    pub state: MediaState,
+    pub path: Option<String>,
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub bytes: Option<i64>,
+    pub kind: MediaKind,
+    pub filename: Option<String>,
+    pub declared_mime: Option<String>,
+    pub detected_mime: Option<String>,
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChatLine {
+    pub pinned: bool,
+    pub archived: bool,
+    pub unread_count: u32,
+    pub labels: Vec<LabelRef>,
 }
 
 /// One exported quarantined body.
-#[derive(Serialize)]
-struct QuarantineLine {
-    quarantined: bool,
-    queue_message_id: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct QuarantineLine {
+    pub quarantined: bool,
+    pub queue_message_id: String,
     #[serde(rename = "type")]
-    msg_type: Option<String>,
-    from: Option<String>,
-    timestamp_ms: i64,
-    error: String,
-    raw_base64: String,
-    first_seen_ms: i64,
-    times_seen: u32,
+    pub msg_type: Option<String>,
+    pub from: Option<String>,
+    pub timestamp_ms: i64,
+    pub error: String,
+    pub raw_base64: String,
+    pub first_seen_ms: i64,
+    pub times_seen: u32,
+    pub last_seen_ms: i64,
+    pub dequeue_count: u32,
+    pub raw_sha256: String,
 }
 
 /// Writes one JSON object per line: first every stored message in arrival order, then every
@@ -67,95 +95,136 @@ struct QuarantineLine {
 /// message:     { "message_id", "type", "from", "to", "timestamp_ms", "timestamp_estimated",
 ///                "received_at_ms", "display_name", "name", "channel_id", "waba_id",
 ///                "conversation_id", "content": { "type": "text" | "image" | …, …fields },
-///                "attachments": [ { "state", "path", "url", "mime_type", "bytes" } ],
-///                "duplicates": n }
+///                "attachments": [ { "state", "path", "url", "mime_type", "bytes", "kind",
+///                                   "filename", "declared_mime", "detected_mime", "sha256" } ],
+///                "duplicates": n,
+///                "conversation": { "pinned", "archived", "unread_count",
+///                                  "labels": [ { "name", "colour" } ] },
+///                "contact_note": { "text", "updated_at_ms" } | null,
+///                "queue_message_id", "dequeue_count", "raw_base64" }
 /// quarantined: { "quarantined": true, "queue_message_id", "type": null, "from": null,
 ///                "timestamp_ms" (= first_seen_ms), "error", "raw_base64", "first_seen_ms",
-///                "times_seen" }
+///                "times_seen", "last_seen_ms", "dequeue_count", "raw_sha256" }
 /// ```
 ///
 /// `type` and `from` are as sent (`From` keeps its `+` or masking); `content` is the decoded
 /// `Message` in the shape of [`Content`]; `mime_type` is the detected type once the file is saved,
-/// else the declared one; `raw_base64` is the queue body's exact bytes. Every object has
-/// `message_id` (or `queue_message_id`), `type`, `from` and `timestamp_ms`.
+/// else the declared one; `raw_base64` is the queue body's exact bytes (for a body that carried
+/// several messages, each of their lines has it); `contact_note` is the operator's note about the
+/// sender. Every object has `message_id` (or `queue_message_id`), `type`, `from` and
+/// `timestamp_ms`.
 pub fn export_json_lines(source: &impl Queries, writer: impl Write) -> Result<usize, CoreError> {
-    export_from(crate::store::connection_of(source), writer)
+    export_json_lines_scoped(source, &ExportScope::default(), writer)
 }
 
-fn export_from(conn: &Connection, mut writer: impl Write) -> Result<usize, CoreError> {
-    // One read transaction: both queries see the same snapshot.
+/// [`export_json_lines`] for the messages in `scope` (and the quarantined bodies first seen in
+/// its dates; none for a one-chat scope).
+pub fn export_json_lines_scoped(
+    source: &impl Queries,
+    scope: &ExportScope,
+    mut writer: impl Write,
+) -> Result<usize, CoreError> {
+    let conn = crate::store::connection_of(source);
+    // One read transaction: every query sees the same snapshot.
     let tx = conn.unchecked_transaction()?;
+    let org = Organisation::load(&tx)?;
     let mut lines = 0;
-    let mut stmt = tx.prepare(
-        "SELECT m.message_id, m.msg_type, m.from_original, m.to_original, m.timestamp_ms,
-                m.timestamp_estimated, m.received_at_ms, m.display_name, m.name, m.channel_id,
-                m.waba_id, m.conversation_id, m.content_json, coalesce(d.times_seen_again, 0),
-                md.state, md.path, md.url, coalesce(md.detected_mime, md.declared_mime), md.bytes
-         FROM messages m
-         LEFT JOIN duplicates d ON d.message_rowid = m.id
-         LEFT JOIN media md ON md.message_rowid = m.id
-         ORDER BY m.id",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        write_line(&mut writer, &message_line(row)?)?;
+    for_each_message(&tx, scope, Order::Arrival, |m| {
+        write_line(&mut writer, &message_line(m, &org))?;
         lines += 1;
-    }
-    let mut stmt = tx.prepare(
-        "SELECT queue_message_id, error, raw, first_seen_ms, times_seen
-         FROM quarantine WHERE resolved = 0 ORDER BY id",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let raw: Vec<u8> = row.get(2)?;
-        let first_seen_ms = row.get(3)?;
-        let line = QuarantineLine {
-            quarantined: true,
-            queue_message_id: row.get(0)?,
-            msg_type: None,
-            from: None,
-            timestamp_ms: first_seen_ms,
-            error: row.get(1)?,
-            raw_base64: BASE64.encode(raw),
-            first_seen_ms,
-            times_seen: row.get(4)?,
-        };
-        write_line(&mut writer, &line)?;
+        Ok(())
+    })?;
+    for q in rows::quarantined(&tx, scope)? {
+        write_line(&mut writer, &quarantine_line(q))?;
         lines += 1;
     }
     writer.flush()?;
     Ok(lines)
 }
 
-fn message_line(r: &Row<'_>) -> Result<MessageLine, CoreError> {
-    let content_json: String = r.get(12)?;
-    let attachment = match r.get::<_, Option<MediaState>>(14)? {
-        None => None,
-        Some(state) => Some(Attachment {
-            state,
-            path: r.get(15)?,
-            url: r.get(16)?,
-            mime_type: r.get(17)?,
-            bytes: r.get(18)?,
-        }),
+/// Writes the messages with these row ids (e.g. search hits), in the order given, as message
+/// lines of [`export_json_lines`]. Unknown row ids are skipped. Returns the number written.
+pub fn export_messages_json_lines(
+    source: &impl Queries,
+    rowids: &[i64],
+    mut writer: impl Write,
+) -> Result<usize, CoreError> {
+    let conn: &Connection = crate::store::connection_of(source);
+    let tx = conn.unchecked_transaction()?;
+    let org = Organisation::load(&tx)?;
+    let mut lines = 0;
+    rows::messages_by_rowid(&tx, rowids, |m| {
+        write_line(&mut writer, &message_line(m, &org))?;
+        lines += 1;
+        Ok(())
+    })?;
+    writer.flush()?;
+    Ok(lines)
+}
+
+fn message_line(m: MessageRow, org: &Organisation) -> MessageLine {
+    let chat = org.chats.get(&m.conversation_id);
+    let conversation = ChatLine {
+        pinned: chat.is_some_and(|c| c.pinned),
+        archived: chat.is_some_and(|c| c.archived),
+        unread_count: chat.map_or(0, |c| c.unread_count),
+        labels: chat.map(|c| c.labels.clone()).unwrap_or_default(),
     };
-    Ok(MessageLine {
-        message_id: r.get(0)?,
-        msg_type: r.get(1)?,
-        from: r.get(2)?,
-        to: r.get(3)?,
-        timestamp_ms: r.get(4)?,
-        timestamp_estimated: r.get(5)?,
-        received_at_ms: r.get(6)?,
-        display_name: r.get(7)?,
-        name: r.get(8)?,
-        channel_id: r.get(9)?,
-        waba_id: r.get(10)?,
-        conversation_id: r.get(11)?,
-        content: serde_json::from_str(&content_json)?,
-        attachments: attachment.into_iter().collect(),
-        duplicates: r.get(13)?,
-    })
+    let attachments = m
+        .media
+        .map(|md| Attachment {
+            mime_type: md.mime().map(str::to_string),
+            state: md.state,
+            path: md.path,
+            url: md.url,
+            bytes: md.bytes,
+            kind: md.kind,
+            filename: md.filename,
+            declared_mime: md.declared_mime,
+            detected_mime: md.detected_mime,
+            sha256: md.sha256,
+        })
+        .into_iter()
+        .collect();
+    MessageLine {
+        contact_note: org.note_for(&m.from_number).cloned(),
+        message_id: m.message_id,
+        msg_type: m.msg_type,
+        from: m.from,
+        to: m.to,
+        timestamp_ms: m.timestamp_ms,
+        timestamp_estimated: m.timestamp_estimated,
+        received_at_ms: m.received_at_ms,
+        display_name: m.display_name,
+        name: m.name,
+        channel_id: m.channel_id,
+        waba_id: m.waba_id,
+        conversation_id: m.conversation_id,
+        content: m.content,
+        attachments,
+        duplicates: m.duplicates,
+        conversation,
+        queue_message_id: m.queue_message_id,
+        dequeue_count: m.dequeue_count,
+        raw_base64: BASE64.encode(&m.raw_body),
+    }
+}
+
+fn quarantine_line(q: QuarantineRow) -> QuarantineLine {
+    QuarantineLine {
+        quarantined: true,
+        queue_message_id: q.queue_message_id,
+        msg_type: None,
+        from: None,
+        timestamp_ms: q.first_seen_ms,
+        error: q.error,
+        raw_base64: BASE64.encode(&q.raw),
+        first_seen_ms: q.first_seen_ms,
+        times_seen: q.times_seen,
+        last_seen_ms: q.last_seen_ms,
+        dequeue_count: q.dequeue_count,
+        raw_sha256: q.raw_sha256,
+    }
 }
 
 fn write_line(writer: &mut impl Write, value: &impl Serialize) -> Result<(), CoreError> {
@@ -205,7 +274,7 @@ mod tests {
         for o in &objects {
             let id = o.get("message_id").or_else(|| o.get("queue_message_id"));
             assert!(id.is_some_and(Value::is_string), "{o}");
-            for key in ["type", "from", "timestamp_ms"] {
+            for key in ["type", "from", "timestamp_ms", "raw_base64"] {
                 assert!(o.get(key).is_some(), "{key} missing in {o}");
             }
         }
@@ -225,6 +294,16 @@ mod tests {
         assert_eq!(text["channel_id"], "cams-83m8j9xxxxadc");
         assert!(text["conversation_id"].is_i64());
         assert_eq!(text["attachments"], json!([]));
+        assert_eq!(text["queue_message_id"], "text.json");
+        let raw = BASE64.decode(text["raw_base64"].as_str().unwrap()).unwrap();
+        assert_eq!(raw, batch[JSON_FIXTURES.len() - 3].raw_body);
+        let chat = &text["conversation"];
+        assert_eq!(
+            (&chat["pinned"], &chat["archived"], &chat["labels"]),
+            (&json!(false), &json!(false), &json!([]))
+        );
+        assert!(chat["unread_count"].as_u64().unwrap() >= 1, "{chat}");
+        assert!(text["contact_note"].is_null());
 
         let doc = objects.iter().find(|o| o["type"] == "DOCUMENT").unwrap();
         assert_eq!(doc["content"]["type"], "document");
@@ -232,7 +311,9 @@ mod tests {
         assert_eq!(
             doc["attachments"],
             json!([{"state": "queued", "path": null, "mime_type": "application/pdf", "bytes": null,
-                    "url": "https://whatsapp-prod-oss-bucket.oss-ap-southeast-1.aliyuncs.com/7770001.pdf"}])
+                    "url": "https://whatsapp-prod-oss-bucket.oss-ap-southeast-1.aliyuncs.com/7770001.pdf",
+                    "kind": "document", "filename": "invoice-2022-03.pdf",
+                    "declared_mime": "application/pdf", "detected_mime": null, "sha256": null}])
         );
         let plus = objects
             .iter()
@@ -247,7 +328,61 @@ mod tests {
         let raw = BASE64.decode(q["raw_base64"].as_str().unwrap()).unwrap();
         assert_eq!(raw, b"\xff not json");
         assert_eq!(q["timestamp_ms"], q["first_seen_ms"]);
+        assert_eq!(q["dequeue_count"], 3);
         assert!(q["type"].is_null() && q["from"].is_null());
+    }
+
+    #[test]
+    fn labels_notes_and_flags_are_on_every_line_of_the_chat() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let report = store
+            .ingest(&[delivery("q", &fixture("text.json"))], 1_700_000_000_000)
+            .unwrap();
+        let chat = report.inserted[0].conversation_id;
+        let vip = store.create_label("VIP", "#FFaa00", 1).unwrap();
+        store.assign_label(chat, vip.id, 2).unwrap();
+        store.set_pinned(chat, true).unwrap();
+        store.mark_read(chat).unwrap();
+        store
+            .set_contact_note("+86 138 0000 0001", "pays late <b>", 3)
+            .unwrap();
+        let mut out = Vec::new();
+        export_json_lines(&store, &mut out).unwrap();
+        let line = &lines(&out)[0];
+        assert_eq!(
+            line["conversation"],
+            json!({"pinned": true, "archived": false, "unread_count": 0,
+                   "labels": [{"name": "VIP", "colour": "#ffaa00"}]})
+        );
+        assert_eq!(
+            line["contact_note"],
+            json!({"text": "pays late <b>", "updated_at_ms": 3})
+        );
+    }
+
+    #[test]
+    fn a_scope_limits_messages_and_quarantine() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        store
+            .ingest(&[delivery("q", &fixture("text.json"))], 1_700_000_000_000)
+            .unwrap();
+        store
+            .ingest(&[Incoming::decode("bad".into(), b"nope".to_vec(), 1)], 5)
+            .unwrap();
+        let mut out = Vec::new();
+        let scope = ExportScope {
+            since_ms: Some(1_662_104_191_974),
+            ..ExportScope::default()
+        };
+        // The text (sent 1_662_104_191_973) is before the range; the body was quarantined at 5.
+        assert_eq!(export_json_lines_scoped(&store, &scope, &mut out).unwrap(), 0);
+        let scope = ExportScope {
+            until_ms: Some(1_662_104_191_974),
+            ..ExportScope::default()
+        };
+        assert_eq!(export_json_lines_scoped(&store, &scope, &mut out).unwrap(), 2);
     }
 
     #[test]

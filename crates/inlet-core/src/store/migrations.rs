@@ -10,7 +10,12 @@ use crate::error::StoreError;
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[i]` produces schema version `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1_BASE, V2_INDEXES_AND_SEARCH];
+pub const MIGRATIONS: &[&str] = &[
+    V1_BASE,
+    V2_INDEXES_AND_SEARCH,
+    V3_MEDIA_KEEPER_AND_MAPS,
+    V4_ORGANISE_AND_WIDER_SEARCH,
+];
 
 /// v1: every table. Numbers in `*_number` columns are normalised (`normalize_phone`); the
 /// `*_original` columns keep them as sent. Times are Unix milliseconds.
@@ -168,6 +173,136 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
 END;
 -- Index what earlier versions stored.
 INSERT INTO message_fts (message_fts) VALUES ('rebuild');
+"#;
+
+/// v3: what the media keeper records beyond v1's job row, and the offline map tiles of LOCATION
+/// messages (a map job per location, made by a trigger at ingest like the media job).
+const V3_MEDIA_KEEPER_AND_MAPS: &str = r#"
+-- 1 when the bytes' sniffed type disagrees with the declared mimeType.
+ALTER TABLE media ADD COLUMN mime_mismatch INTEGER NOT NULL DEFAULT 0;
+-- Progress of the attempt in flight (NULL when none): bytes so far, and Content-Length if sent.
+ALTER TABLE media ADD COLUMN progress_bytes INTEGER;
+ALTER TABLE media ADD COLUMN total_bytes INTEGER;
+-- The file name to offer when saving a copy: the sender's name, sanitised.
+ALTER TABLE media ADD COLUMN display_name TEXT;
+ALTER TABLE media ADD COLUMN saved_at_ms INTEGER;
+CREATE INDEX media_sha256 ON media (sha256);
+
+-- Cached map tiles, one file each, shared by every location that needs them. Never refetched.
+CREATE TABLE map_tiles (
+    z             INTEGER NOT NULL,
+    x             INTEGER NOT NULL,
+    y             INTEGER NOT NULL,
+    path          TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    fetched_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (z, x, y)
+) WITHOUT ROWID;
+
+-- One map job per LOCATION message. States: queued, retrying, saved, failed.
+CREATE TABLE location_maps (
+    message_rowid   INTEGER PRIMARY KEY REFERENCES messages(id),
+    latitude        REAL NOT NULL,
+    longitude       REAL NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'queued',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    last_error      TEXT,
+    updated_at_ms   INTEGER NOT NULL
+);
+CREATE INDEX location_maps_due ON location_maps (state, next_attempt_ms);
+
+-- The tiles each location's map is drawn from.
+CREATE TABLE location_tiles (
+    message_rowid INTEGER NOT NULL REFERENCES messages(id),
+    z             INTEGER NOT NULL,
+    x             INTEGER NOT NULL,
+    y             INTEGER NOT NULL,
+    PRIMARY KEY (message_rowid, z, x, y)
+) WITHOUT ROWID;
+
+-- A trigger rather than code in ingest: the job is created in the ingest's own transaction, so
+-- no location is ever stored without its map job. The WHEN clause guards every NOT NULL column:
+-- a trigger that failed would fail the whole ingest.
+CREATE TRIGGER location_map_job AFTER INSERT ON messages
+WHEN json_valid(new.content_json) AND json_extract(new.content_json, '$.type') = 'location'
+     AND json_type(new.content_json, '$.latitude') IN ('real', 'integer')
+     AND json_type(new.content_json, '$.longitude') IN ('real', 'integer')
+BEGIN
+    INSERT OR IGNORE INTO location_maps (message_rowid, latitude, longitude, next_attempt_ms,
+                                         updated_at_ms)
+    VALUES (new.id, json_extract(new.content_json, '$.latitude'),
+            json_extract(new.content_json, '$.longitude'), new.received_at_ms, new.received_at_ms);
+END;
+-- Locations stored by earlier versions get their job too.
+INSERT OR IGNORE INTO location_maps (message_rowid, latitude, longitude, next_attempt_ms,
+                                     updated_at_ms)
+SELECT id, json_extract(content_json, '$.latitude'), json_extract(content_json, '$.longitude'),
+       received_at_ms, received_at_ms
+FROM messages
+WHERE json_valid(content_json) AND json_extract(content_json, '$.type') = 'location'
+  AND json_type(content_json, '$.latitude') IN ('real', 'integer')
+  AND json_type(content_json, '$.longitude') IN ('real', 'integer');
+"#;
+
+/// v4: labels on chats, a private note per contact, and a search index that also covers the
+/// sender's display name and name and ignores Latin accents (`cafe` finds `café`). The v2 index
+/// is replaced, not altered: an FTS5 table's columns and tokenizer are fixed at creation.
+const V4_ORGANISE_AND_WIDER_SEARCH: &str = r#"
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+DROP TABLE message_fts;
+CREATE VIRTUAL TABLE message_fts USING fts5(
+    text, display_name, name, content = 'messages', content_rowid = 'id',
+    tokenize = 'trigram remove_diacritics 1'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO message_fts (rowid, text, display_name, name)
+    VALUES (new.id, new.text, new.display_name, new.name);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO message_fts (message_fts, rowid, text, display_name, name)
+    VALUES ('delete', old.id, old.text, old.display_name, old.name);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, display_name, name ON messages BEGIN
+    INSERT INTO message_fts (message_fts, rowid, text, display_name, name)
+    VALUES ('delete', old.id, old.text, old.display_name, old.name);
+    INSERT INTO message_fts (rowid, text, display_name, name)
+    VALUES (new.id, new.text, new.display_name, new.name);
+END;
+INSERT INTO message_fts (message_fts) VALUES ('rebuild');
+
+-- Labels: a name (unique, ignoring ASCII case) and a colour ('#rrggbb').
+CREATE TABLE labels (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    colour        TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE conversation_labels (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    label_id        INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+    assigned_at_ms  INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, label_id)
+) WITHOUT ROWID;
+CREATE INDEX conversation_labels_by_label ON conversation_labels (label_id, conversation_id);
+-- When a number change merges a conversation into another, its number becomes an alias of the
+-- survivor just before it is deleted: its labels move along then, instead of vanishing with it.
+CREATE TRIGGER conversation_labels_follow_merge AFTER INSERT ON conversation_aliases BEGIN
+    INSERT OR IGNORE INTO conversation_labels (conversation_id, label_id, assigned_at_ms)
+    SELECT new.conversation_id, cl.label_id, cl.assigned_at_ms
+    FROM conversations c JOIN conversation_labels cl ON cl.conversation_id = c.id
+    WHERE c.channel_key = new.channel_key AND c.business_number = new.business_number
+      AND c.customer_number = new.customer_number AND c.id <> new.conversation_id;
+END;
+
+-- The operator's private note about a contact (normalised number), never sent anywhere.
+CREATE TABLE contact_notes (
+    number        TEXT PRIMARY KEY,
+    text          TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+);
 "#;
 
 pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {

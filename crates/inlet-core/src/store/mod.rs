@@ -7,9 +7,12 @@
 mod conversations;
 mod ingest;
 mod media;
+pub mod media_jobs;
 pub mod migrations;
+pub(crate) mod organise;
 mod quarantine;
 mod queries;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,7 +24,9 @@ use crate::error::StoreError;
 pub use ingest::{Incoming, IngestReport, StoredRef};
 pub use media::{MEDIA_URL_LIFETIME_MS, MediaState};
 pub use quarantine::{QuarantineItem, RedecodeReport};
+pub use organise::{ContactNote, Label, Organised};
 pub use queries::{ConversationFilter, ConversationSummary, Counts, MediaInfo, TimelineMessage};
+pub use search::{MAX_CONTEXT, Search, TimelineAround};
 
 /// How long a connection waits for another one's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

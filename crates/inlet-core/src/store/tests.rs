@@ -612,8 +612,9 @@ fn trigram_search_finds_message_text() {
 
 /// Data as it could have been written at schema version `version`.
 fn seed_at(conn: &rusqlite::Connection, version: i64) {
-    // Versions 1 and 2 share the v1 tables; v2 only added indexes and search.
-    assert!(version <= 2, "add a seed for version {version}");
+    // Versions 1 to 3 share the v1 tables; v2 only added indexes and search, v3 media columns
+    // with defaults and new tables.
+    assert!(version <= 3, "add a seed for version {version}");
     conn.execute_batch(
         "INSERT INTO conversations (id, channel_key, business_number, customer_number,
                                     current_customer_number, created_at_ms, unread_count)
@@ -632,6 +633,48 @@ fn seed_at(conn: &rusqlite::Connection, version: i64) {
     .unwrap();
 }
 
+/// A document with its download job and a LOCATION message, as any version stored them.
+fn seed_media_and_location(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "INSERT INTO messages (id, conversation_id, channel_key, message_id, from_original,
+                               from_number, to_number, timestamp_ms, received_at_ms, msg_type,
+                               content_json, text, preview, raw_body, queue_message_id, dequeue_count)
+             VALUES (2, 1, 'waba-1', 'legacy-doc', '+1', '1', '8613900000000', 6, 6, 'DOCUMENT',
+                     '{\"type\":\"document\",\"url\":\"https://x/a.pdf\"}', '', '', x'7b7d',
+                     'q-doc', 1),
+                    (3, 1, 'waba-1', 'legacy-loc', '+1', '1', '8613900000000', 7, 7, 'LOCATION',
+                     '{\"type\":\"location\",\"latitude\":30.2741,\"longitude\":120.1551}',
+                     '', '', x'7b7d', 'q-loc', 1);
+         INSERT INTO media (message_rowid, kind, url, deadline_ms, state, next_attempt_ms,
+                            updated_at_ms, bytes, sha256, path)
+             VALUES (2, 'document', 'https://x/a.pdf', 99, 'saved', 6, 6, 3, 'abc', '/m/abc');",
+    )
+    .unwrap();
+}
+
+/// Media jobs keep their data (v3 columns at their defaults) and locations get a map job.
+fn check_media_and_location(store: &Store, from: i64) {
+    let (state, mismatch, path): (String, bool, String) = store
+        .conn()
+        .query_row(
+            "SELECT state, mime_mismatch, path FROM media WHERE message_rowid = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (state.as_str(), mismatch, path.as_str()),
+        ("saved", false, "/m/abc"),
+        "from v{from}"
+    );
+    let map = media_jobs::location_map(store, 3)
+        .unwrap()
+        .expect("the location has a map job");
+    assert_eq!((map.latitude, map.longitude), (30.2741, 120.1551));
+    assert_eq!(map.state, media_jobs::MapState::Queued);
+    assert!(!map.has_tiles());
+}
+
 #[test]
 fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
     for version in 1..migrations::LATEST {
@@ -643,12 +686,14 @@ fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
             assert_eq!(migrations::user_version(&conn).unwrap(), version);
             seed_at(&conn, version);
         }
+        seed_media_and_location(&rusqlite::Connection::open(&path).unwrap());
         let mut store = Store::open(&path).unwrap();
         assert_eq!(
             migrations::user_version(store.conn()).unwrap(),
             migrations::LATEST,
             "from v{version}"
         );
+        check_media_and_location(&store, version);
         let list = all(&store);
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].display_name.as_deref(), Some("Old Friend"));

@@ -28,6 +28,7 @@ const DRIPS_PER_SEC: u64 = 10;
 pub(super) fn router(host: MediaHost) -> Router {
     Router::new()
         .route("/media/{id}/{filename}", get(handle))
+        .route("/tiles/{z}/{x}/{y}", get(super::tiles::handle))
         .with_state(host)
 }
 
@@ -90,7 +91,7 @@ fn answer(
 }
 
 impl MediaHost {
-    fn record_hit(&self, id: &str) {
+    pub(super) fn record_hit(&self, id: &str) {
         *self.state().hits.entry(id.to_owned()).or_insert(0) += 1;
     }
 

@@ -1,12 +1,11 @@
-//! IPC commands the UI calls with `invoke`. Each is a thin adapter: gather inputs, call the
-//! core, map errors to [`AppError`].
+//! `app_info`: what this build is and where it keeps its data (the About section).
 
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::State;
 use ts_rs::TS;
 
 use crate::error::AppError;
-use crate::launch::LaunchOptions;
+use crate::state::AppState;
 
 /// Facts about this build and installation, shown in the About section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -47,14 +46,10 @@ impl AppInfo {
 }
 
 #[tauri::command]
-pub fn app_info(app: AppHandle, options: State<'_, LaunchOptions>) -> Result<AppInfo, AppError> {
-    let data_dir = match &options.data_dir {
-        Some(dir) => dir.clone(),
-        None => app.path().app_data_dir().map_err(AppError::DataDir)?,
-    };
+pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
     Ok(AppInfo::describe(
-        data_dir.to_string_lossy().into_owned(),
-        options.demo,
+        state.data_dir.to_string_lossy().into_owned(),
+        state.options.demo,
     ))
 }
 

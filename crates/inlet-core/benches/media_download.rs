@@ -1,0 +1,2 @@
+//! Media keeper throughput (being written).
+fn main() {}

@@ -1,0 +1,256 @@
+//! The SQL side of search (see `crate::search` for how a query is read and matched) and opening a
+//! chat at a found message.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::queries::{self, TimelineMessage};
+use super::{Queries, connection_of};
+use crate::error::StoreError;
+use crate::search::query::{Term, fts_expression, terms};
+use crate::search::results::Fields;
+use crate::search::{
+    MessageKind, SCAN_BUDGET, SearchCursor, SearchHit, SearchMethod, SearchPage, SearchQuery,
+};
+
+/// The most messages [`Search::timeline_around`] returns on either side of the target.
+pub const MAX_CONTEXT: u32 = 500;
+
+/// A chat opened at one message: the message with up to `before` older and `after` newer ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TimelineAround {
+    /// Oldest first, like [`Queries::timeline`]; page further back with its cursor.
+    pub messages: Vec<TimelineMessage>,
+    /// Index of the target message in `messages`.
+    pub target_index: u32,
+    /// Whether older messages exist before `messages[0]`.
+    pub has_older: bool,
+    /// Whether newer messages exist after the last of `messages`.
+    pub has_newer: bool,
+}
+
+/// Search and "open at this message", for both [`super::Store`] and [`super::Reader`].
+pub trait Search: Queries + Sized {
+    /// One page of messages matching `query`, newest first. Never fails on what the user typed.
+    fn search(&self, query: &SearchQuery) -> Result<SearchPage, StoreError> {
+        run(connection_of(self), query)
+    }
+
+    /// The conversation's messages around message `rowid` (e.g. a search hit): `before` older
+    /// ones, the message, `after` newer ones (each at most [`MAX_CONTEXT`]).
+    fn timeline_around(
+        &self,
+        conversation_id: i64,
+        rowid: i64,
+        before: u32,
+        after: u32,
+    ) -> Result<TimelineAround, StoreError> {
+        around(connection_of(self), conversation_id, rowid, before, after)
+    }
+}
+
+impl<T: Queries> Search for T {}
+
+/// A candidate row: the hit's fields plus what the filters still check.
+struct Candidate {
+    hit: SearchHit,
+    text: String,
+    name: Option<String>,
+}
+
+const COLUMNS: &str = "m.id, m.conversation_id, m.message_id, m.msg_type,
+    json_extract(m.content_json, '$.type'), m.timestamp_ms, m.from_original, m.display_name,
+    m.name, m.text, m.preview";
+
+fn candidate(r: &Row<'_>) -> rusqlite::Result<Candidate> {
+    let kind: Option<String> = r.get(4)?;
+    Ok(Candidate {
+        hit: SearchHit {
+            rowid: r.get(0)?,
+            conversation_id: r.get(1)?,
+            message_id: r.get(2)?,
+            msg_type: r.get(3)?,
+            kind: kind
+                .as_deref()
+                .and_then(MessageKind::parse)
+                .unwrap_or(MessageKind::Unsupported),
+            timestamp_ms: r.get(5)?,
+            from: r.get(6)?,
+            display_name: r.get(7)?,
+            preview: r.get(10)?,
+            field: crate::search::MatchedField::Text,
+            snippet: Vec::new(),
+        },
+        name: r.get(8)?,
+        text: r.get(9)?,
+    })
+}
+
+/// The statement for a query: structure from code, every value bound as a parameter.
+fn statement(query: &SearchQuery, fts: Option<&str>, row_limit: u32) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {COLUMNS} FROM messages m WHERE 1");
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |sql: &mut String, clause: &str, value: Value| {
+        args.push(value);
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(fts) = fts {
+        arg(
+            &mut sql,
+            " AND m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)",
+            fts.to_string().into(),
+        );
+    }
+    if let Some(channel) = &query.channel {
+        arg(&mut sql, " AND m.channel_key = ?", channel.clone().into());
+    }
+    if let Some(id) = query.conversation_id {
+        arg(&mut sql, " AND m.conversation_id = ?", id.into());
+    }
+    if let Some(since) = query.since_ms {
+        arg(&mut sql, " AND m.timestamp_ms >= ?", since.into());
+    }
+    if let Some(until) = query.until_ms {
+        arg(&mut sql, " AND m.timestamp_ms < ?", until.into());
+    }
+    if let Some(c) = query.cursor {
+        arg(&mut sql, " AND (m.timestamp_ms < ?", c.timestamp_ms.into());
+        arg(&mut sql, " OR (m.timestamp_ms = ?", c.timestamp_ms.into());
+        arg(&mut sql, " AND m.id < ?))", c.rowid.into());
+    }
+    sql.push_str(" ORDER BY m.timestamp_ms DESC, m.id DESC");
+    arg(&mut sql, " LIMIT ?", i64::from(row_limit).into());
+    (sql, args)
+}
+
+fn run(conn: &Connection, query: &SearchQuery) -> Result<SearchPage, StoreError> {
+    let terms = terms(&query.text);
+    let fts = fts_expression(&terms);
+    // Terms the index cannot check, and the kind filter, are checked here row by row; then the
+    // rows read are bounded by the budget. Otherwise every row read is a hit.
+    let unchecked: Vec<Term> = terms.iter().filter(|t| !t.indexable()).cloned().collect();
+    let checks_rows = !unchecked.is_empty() || !query.kinds.is_empty();
+    let limit = query.page_size();
+    let row_limit = if checks_rows { SCAN_BUDGET } else { limit + 1 };
+    let (sql, args) = statement(query, fts.as_deref(), row_limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(args))?;
+
+    let mut hits: Vec<SearchHit> = Vec::new();
+    let (mut examined, mut last_examined, mut full) = (0u32, None, false);
+    while let Some(row) = rows.next()? {
+        examined += 1;
+        let c = candidate(row)?;
+        last_examined = Some(cursor_of(&c.hit));
+        let fields = Fields {
+            text: &c.text,
+            display_name: c.hit.display_name.as_deref(),
+            name: c.name.as_deref(),
+        };
+        let kind_ok = query.kinds.is_empty() || query.kinds.contains(&c.hit.kind);
+        if !kind_ok || !fields.match_all(&unchecked) {
+            continue;
+        }
+        if hits.len() == limit as usize {
+            full = true;
+            break;
+        }
+        let (field, snippet) = fields.snippet(&terms);
+        hits.push(SearchHit {
+            field,
+            snippet,
+            ..c.hit
+        });
+    }
+    let budget_exhausted = !full && checks_rows && examined == row_limit;
+    let next = if full {
+        hits.last().map(cursor_of)
+    } else if budget_exhausted {
+        last_examined
+    } else {
+        None
+    };
+    Ok(SearchPage {
+        hits,
+        next,
+        method: if fts.is_some() {
+            SearchMethod::Index
+        } else {
+            SearchMethod::Scan
+        },
+        budget_exhausted,
+    })
+}
+
+fn cursor_of(hit: &SearchHit) -> SearchCursor {
+    SearchCursor {
+        timestamp_ms: hit.timestamp_ms,
+        rowid: hit.rowid,
+    }
+}
+
+fn around(
+    conn: &Connection,
+    conversation_id: i64,
+    rowid: i64,
+    before: u32,
+    after: u32,
+) -> Result<TimelineAround, StoreError> {
+    let (before, after) = (before.min(MAX_CONTEXT), after.min(MAX_CONTEXT));
+    let target_ms: i64 = conn
+        .prepare_cached("SELECT timestamp_ms FROM messages WHERE id = ?1 AND conversation_id = ?2")?
+        .query_row([rowid, conversation_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("message {rowid} in conversation {conversation_id}"))
+        })?;
+    let newer: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT timestamp_ms, id FROM messages
+             WHERE conversation_id = ?1 AND (timestamp_ms, id) > (?2, ?3)
+             ORDER BY timestamp_ms, id LIMIT ?4",
+        )?
+        .query_map(params![conversation_id, target_ms, rowid, after], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let end = newer.last().copied().unwrap_or((target_ms, rowid));
+    // The timeline's cursor is exclusive; (ts, id + 1) includes `end` itself.
+    let upto = (end.0, end.1.saturating_add(1));
+    let count = before + 1 + newer.len() as u32;
+    let messages = queries::timeline(conn, conversation_id, Some(upto), count)?;
+    let target_index = messages
+        .iter()
+        .position(|m| m.id == rowid)
+        .ok_or_else(|| StoreError::NotFound(format!("message {rowid}")))?;
+    let has_older = match messages.first() {
+        Some(first) => exists(conn, conversation_id, "<", (first.timestamp_ms, first.id))?,
+        None => false,
+    };
+    let has_newer = exists(conn, conversation_id, ">", end)?;
+    Ok(TimelineAround {
+        messages,
+        target_index: target_index as u32,
+        has_older,
+        has_newer,
+    })
+}
+
+/// Whether the conversation has a message `op` (`<` or `>`) the `(timestamp_ms, id)` point.
+fn exists(
+    conn: &Connection,
+    conversation_id: i64,
+    op: &str,
+    (ts, id): (i64, i64),
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM messages
+         WHERE conversation_id = ?1 AND (timestamp_ms, id) {op} (?2, ?3))"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![conversation_id, ts, id], |r| r.get(0))?)
+}
