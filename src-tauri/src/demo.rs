@@ -81,7 +81,8 @@ impl DemoQueue {
         let path = endpoint_file(data_dir);
         let json = serde_json::to_vec_pretty(&file)
             .map_err(|e| AppError::Internal(format!("demo endpoint as JSON: {e}")))?;
-        std::fs::write(&path, json).map_err(|e| AppError::io(format!("writing {}", path.display()), e))
+        std::fs::write(&path, json)
+            .map_err(|e| AppError::io(format!("writing {}", path.display()), e))
     }
 
     /// Stops serving: the app then sees the queue as unreachable (as when offline).
@@ -112,7 +113,10 @@ mod tests {
         assert_eq!(written.queue, QUEUE);
         assert!(written.endpoint.starts_with("http://127.0.0.1:"));
         let file_text = std::fs::read_to_string(endpoint_file(data.path())).unwrap();
-        assert!(!file_text.contains(&demo.access_key_secret), "the key stays out of files");
+        assert!(
+            !file_text.contains(&demo.access_key_secret),
+            "the key stays out of files"
+        );
 
         let token = demo.token_provider().unwrap().fetch().await.unwrap();
         assert!(token.credentials.security_token.is_some());

@@ -58,7 +58,9 @@ impl Batcher {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

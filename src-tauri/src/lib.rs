@@ -59,7 +59,11 @@ pub fn run() -> Result<(), tauri::Error> {
             std::fs::create_dir_all(&data_dir)?;
             let demo = options.demo;
             let state = AppState::new(options, data_dir);
-            let mode = if demo { InboxMode::Demo } else { state.settings().mode };
+            let mode = if demo {
+                InboxMode::Demo
+            } else {
+                state.settings().mode
+            };
             app.manage(state);
             tray::create(app.handle());
             if mode != InboxMode::None {

@@ -95,7 +95,9 @@ impl Notifier {
                         show(&app, &title, &body);
                     }
                 }
-                Err(error) => tracing::warn!(%error, "no notification: the chats could not be read"),
+                Err(error) => {
+                    tracing::warn!(%error, "no notification: the chats could not be read")
+                }
             }
         });
     }
@@ -130,7 +132,12 @@ pub fn compose(
         [] => None,
         [chat] => Some((
             plain(&chat_name(chat), 80),
-            plain(chat.last_message_preview.as_deref().unwrap_or("New message"), MAX_BODY_CHARS),
+            plain(
+                chat.last_message_preview
+                    .as_deref()
+                    .unwrap_or("New message"),
+                MAX_BODY_CHARS,
+            ),
         )),
         [first, second, rest @ ..] => {
             let names = match rest.len() {
@@ -203,7 +210,12 @@ mod tests {
 
     #[test]
     fn one_chat_shows_its_name_and_preview_without_markup() {
-        let chats = [chat(1, "w", Some("<b>Maria</b>"), "Olá <img src=x onerror=alert(1)>")];
+        let chats = [chat(
+            1,
+            "w",
+            Some("<b>Maria</b>"),
+            "Olá <img src=x onerror=alert(1)>",
+        )];
         let (title, body) = compose(&chats, 1, &NotificationSettings::default()).unwrap();
         assert_eq!(title, "‹b›Maria‹/b›");
         assert_eq!(body, "Olá ‹img src=x onerror=alert(1)›");
@@ -224,7 +236,10 @@ mod tests {
 
     #[test]
     fn muted_channels_and_disabled_notifications_stay_silent() {
-        let chats = [chat(1, "muted", Some("Maria"), "a"), chat(2, "loud", Some("Li"), "b")];
+        let chats = [
+            chat(1, "muted", Some("Maria"), "a"),
+            chat(2, "loud", Some("Li"), "b"),
+        ];
         let settings = NotificationSettings {
             enabled: true,
             muted_channels: vec!["muted".into()],

@@ -24,7 +24,10 @@ pub struct ChannelSummary {
 }
 
 /// How many conversations `filter` matches, ignoring its `limit` and `offset`.
-pub fn conversation_count(conn: &Connection, filter: &ConversationFilter) -> Result<u32, StoreError> {
+pub fn conversation_count(
+    conn: &Connection,
+    filter: &ConversationFilter,
+) -> Result<u32, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM conversations c
@@ -54,7 +57,12 @@ pub fn channels(conn: &Connection) -> Result<Vec<ChannelSummary>, StoreError> {
                 channel_id: r.get(1)?,
                 waba_id: r.get(2)?,
                 business_numbers: numbers
-                    .map(|n| n.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                    .map(|n| {
+                        n.split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 conversations: r.get(4)?,
                 unread: r.get(5)?,
@@ -90,7 +98,8 @@ mod tests {
     }
 
     fn raw(store: &Store) -> Connection {
-        Connection::open_with_flags(store.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+        Connection::open_with_flags(store.path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
     }
 
     #[test]
@@ -106,17 +115,39 @@ mod tests {
         let conn = raw(&store);
         let filters = [
             ConversationFilter::default(),
-            ConversationFilter { unread_only: true, ..Default::default() },
-            ConversationFilter { channel: Some("waba-a".into()), ..Default::default() },
-            ConversationFilter { archived: Some(false), ..Default::default() },
-            ConversationFilter { archived: Some(true), limit: Some(1), offset: 5, ..Default::default() },
+            ConversationFilter {
+                unread_only: true,
+                ..Default::default()
+            },
+            ConversationFilter {
+                channel: Some("waba-a".into()),
+                ..Default::default()
+            },
+            ConversationFilter {
+                archived: Some(false),
+                ..Default::default()
+            },
+            ConversationFilter {
+                archived: Some(true),
+                limit: Some(1),
+                offset: 5,
+                ..Default::default()
+            },
         ];
         for filter in filters {
             let listed = store
-                .conversations(&ConversationFilter { limit: None, offset: 0, ..filter.clone() })
+                .conversations(&ConversationFilter {
+                    limit: None,
+                    offset: 0,
+                    ..filter.clone()
+                })
                 .unwrap()
                 .len();
-            assert_eq!(conversation_count(&conn, &filter).unwrap() as usize, listed, "{filter:?}");
+            assert_eq!(
+                conversation_count(&conn, &filter).unwrap() as usize,
+                listed,
+                "{filter:?}"
+            );
         }
     }
 

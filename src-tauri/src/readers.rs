@@ -72,6 +72,8 @@ impl Readers {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ReadConn>> {
         // A panic while holding the lock cannot leave the list of idle connections inconsistent.
-        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

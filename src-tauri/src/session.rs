@@ -45,7 +45,6 @@ pub fn inbox_dir(data_dir: &Path, mode: InboxMode) -> PathBuf {
 }
 
 pub struct Session {
-    pub mode: InboxMode,
     pub dir: PathBuf,
     pub store: SharedStore,
     pub readers: Arc<Readers>,
@@ -101,7 +100,6 @@ impl Session {
             move |events| notifier.observe(events),
         ));
         let session = Arc::new(Session {
-            mode,
             dir,
             store: Arc::new(Mutex::new(store)),
             readers,
@@ -289,7 +287,8 @@ async fn live_clients(settings: &Settings) -> Result<Vec<(String, MnsClient)>, S
         .queues
         .iter()
         .map(|queue| {
-            let provider = provider_for(&key, queue, &endpoints.token, connection.use_token_service)?;
+            let provider =
+                provider_for(&key, queue, &endpoints.token, connection.use_token_service)?;
             let client = MnsClient::new(&endpoints.mns, provider)?;
             Ok((queue.clone(), client))
         })

@@ -273,7 +273,10 @@ impl Settings {
                 return (Settings::default(), None);
             }
             Err(e) => {
-                let problem = format!("The settings in {} could not be read ({e}); using defaults.", path.display());
+                let problem = format!(
+                    "The settings in {} could not be read ({e}); using defaults.",
+                    path.display()
+                );
                 return (Settings::default(), Some(problem));
             }
         };
@@ -288,7 +291,10 @@ impl Settings {
                         aside.display()
                     )
                 } else {
-                    format!("The settings file {} is damaged ({e}); defaults are used.", path.display())
+                    format!(
+                        "The settings file {} is damaged ({e}); defaults are used.",
+                        path.display()
+                    )
                 };
                 (Settings::default(), Some(problem))
             }
@@ -297,11 +303,13 @@ impl Settings {
 
     /// Writes `dir/settings.json` atomically: a crash leaves the old file or the new one.
     pub fn save(&self, dir: &Path) -> Result<(), AppError> {
-        std::fs::create_dir_all(dir).map_err(|e| AppError::io(format!("creating {}", dir.display()), e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AppError::io(format!("creating {}", dir.display()), e))?;
         let path = dir.join(FILE_NAME);
         let temp: PathBuf = dir.join(format!(".{FILE_NAME}.tmp"));
-        let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| AppError::Settings(format!("the settings cannot be written as JSON: {e}")))?;
+        let json = serde_json::to_vec_pretty(self).map_err(|e| {
+            AppError::Settings(format!("the settings cannot be written as JSON: {e}"))
+        })?;
         let write = || -> std::io::Result<()> {
             let mut file = std::fs::File::create(&temp)?;
             file.write_all(&json)?;
@@ -336,9 +344,11 @@ mod tests {
     #[test]
     fn saved_settings_load_back_and_leave_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
-        let mut settings = Settings::default();
-        settings.mode = InboxMode::Live;
-        settings.theme = Theme::Dark;
+        let mut settings = Settings {
+            mode: InboxMode::Live,
+            theme: Theme::Dark,
+            ..Settings::default()
+        };
         settings.connection.queues = vec!["Alicom-Queue-1-ChatAppInbound".into()];
         settings.notifications.muted_channels = vec!["104857362910384".into()];
         settings.save(dir.path()).unwrap();
@@ -379,12 +389,22 @@ mod tests {
 
     #[test]
     fn queue_names_are_trimmed_deduplicated_and_required() {
-        let ok = connection(&[" Alicom-Queue-1-ChatAppInbound ", "", "Alicom-Queue-1-ChatAppInbound"])
-            .validated()
-            .unwrap();
+        let ok = connection(&[
+            " Alicom-Queue-1-ChatAppInbound ",
+            "",
+            "Alicom-Queue-1-ChatAppInbound",
+        ])
+        .validated()
+        .unwrap();
         assert_eq!(ok.queues, vec!["Alicom-Queue-1-ChatAppInbound".to_string()]);
-        assert!(matches!(connection(&["  "]).validated(), Err(AppError::Invalid(_))));
-        let bad = connection(&["queue/../x"]).validated().unwrap_err().to_string();
+        assert!(matches!(
+            connection(&["  "]).validated(),
+            Err(AppError::Invalid(_))
+        ));
+        let bad = connection(&["queue/../x"])
+            .validated()
+            .unwrap_err()
+            .to_string();
         assert!(bad.contains("is not a queue name"), "{bad}");
     }
 

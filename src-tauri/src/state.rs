@@ -66,7 +66,10 @@ impl AppState {
     }
 
     /// Changes the settings and saves them; memory changes only if the file was written.
-    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings, AppError> {
+    pub fn update_settings(
+        &self,
+        change: impl FnOnce(&mut Settings),
+    ) -> Result<Settings, AppError> {
         let mut guard = self
             .settings
             .lock()

@@ -56,7 +56,9 @@ impl Status {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Forgets the queues (the engines are being restarted) and records why, if they cannot be.
@@ -130,7 +132,12 @@ mod tests {
             retry_at_ms: 5,
             attempt: 1,
         };
-        status.observe(Some("q-b"), &Event::Connectivity { connectivity: backing_off.clone() });
+        status.observe(
+            Some("q-b"),
+            &Event::Connectivity {
+                connectivity: backing_off.clone(),
+            },
+        );
         let snap = status.snapshot();
         assert_eq!(snap.queues[0].connectivity, Connectivity::Connecting);
         assert_eq!(snap.queues[1].connectivity, backing_off);
@@ -138,9 +145,15 @@ mod tests {
 
         status.observe(
             Some("q-a"),
-            &Event::Connectivity { connectivity: Connectivity::Connected { since_ms: 9 } },
+            &Event::Connectivity {
+                connectivity: Connectivity::Connected { since_ms: 9 },
+            },
         );
-        assert_eq!(status.snapshot().problem, None, "a queue that answers ends the problem");
+        assert_eq!(
+            status.snapshot().problem,
+            None,
+            "a queue that answers ends the problem"
+        );
     }
 
     #[test]
@@ -148,7 +161,12 @@ mod tests {
         let status = Status::new(InboxMode::Demo);
         status.observe(None, &Event::Synced { at_ms: 20 });
         status.observe(None, &Event::Synced { at_ms: 10 });
-        status.observe(None, &Event::Problem { message: "the disk is full".into() });
+        status.observe(
+            None,
+            &Event::Problem {
+                message: "the disk is full".into(),
+            },
+        );
         let snap = status.snapshot();
         assert_eq!(snap.last_sync_ms, Some(20));
         assert_eq!(snap.problem.as_deref(), Some("the disk is full"));

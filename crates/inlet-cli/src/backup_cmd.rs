@@ -38,13 +38,20 @@ pub struct RestoreArgs {
 pub fn backup(args: BackupArgs) -> Result<(), String> {
     let report = backup::create_backup(&args.db, args.media_dir.as_deref(), &args.out)
         .map_err(|e| e.to_string())?;
-    println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
     Ok(())
 }
 
 pub fn restore(args: RestoreArgs) -> Result<(), String> {
-    let report = backup::restore_backup(&args.from, &args.db, args.media_dir.as_deref(), args.force)
-        .map_err(|e| e.to_string())?;
-    println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    let report =
+        backup::restore_backup(&args.from, &args.db, args.media_dir.as_deref(), args.force)
+            .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
     Ok(())
 }

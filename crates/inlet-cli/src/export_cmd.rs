@@ -59,8 +59,16 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot open {}: {e}", args.db.display()))?;
     let scope = ExportScope {
         conversation_id: args.conversation,
-        since_ms: args.since.as_deref().map(|s| parse_time(s, false)).transpose()?,
-        until_ms: args.until.as_deref().map(|s| parse_time(s, true)).transpose()?,
+        since_ms: args
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, false))
+            .transpose()?,
+        until_ms: args
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, true))
+            .transpose()?,
     };
     match args.format {
         Format::Html => html(&reader, &scope, &args),
@@ -79,7 +87,10 @@ fn html(reader: &Reader, scope: &ExportScope, args: &ExportArgs) -> Result<(), S
         ..HtmlOptions::new(out)
     };
     let report = export::export_html(reader, scope, &options).map_err(|e| e.to_string())?;
-    println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
     Ok(())
 }
 

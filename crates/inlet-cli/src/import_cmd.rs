@@ -17,8 +17,8 @@ pub struct ImportArgs {
 }
 
 pub fn run(args: ImportArgs) -> Result<(), String> {
-    let file = File::open(&args.file)
-        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+    let file =
+        File::open(&args.file).map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
     let mut store =
         Store::open(&args.db).map_err(|e| format!("cannot open {}: {e}", args.db.display()))?;
     let report = inlet_core::export::import_json_lines(&mut store, BufReader::new(file))

@@ -56,10 +56,7 @@ fn summary(s: &MediaStatus, now: i64) -> String {
         size(s.bytes_on_disk)
     ));
     if s.mime_mismatches > 0 {
-        out.push_str(&format!(
-            "; {} not of the declared type",
-            s.mime_mismatches
-        ));
+        out.push_str(&format!("; {} not of the declared type", s.mime_mismatches));
     }
     out.push('\n');
     out.push_str(&format!(

@@ -53,8 +53,16 @@ pub fn run(args: SearchArgs) -> Result<(), String> {
         channel: args.channel.clone(),
         conversation_id: args.conversation,
         kinds,
-        since_ms: args.since.as_deref().map(|s| parse_time(s, false)).transpose()?,
-        until_ms: args.until.as_deref().map(|s| parse_time(s, true)).transpose()?,
+        since_ms: args
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, false))
+            .transpose()?,
+        until_ms: args
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, true))
+            .transpose()?,
         ..SearchQuery::default()
     };
     // Pages follow each other (also past a scan's per-page budget) until the limit is reached.
@@ -98,7 +106,11 @@ pub fn parse_time(s: &str, upper: bool) -> Result<i64, String> {
         }
     }
     if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        let day = if upper { day.succ_opt().unwrap_or(day) } else { day };
+        let day = if upper {
+            day.succ_opt().unwrap_or(day)
+        } else {
+            day
+        };
         return local(day.and_time(chrono::NaiveTime::MIN));
     }
     Err(format!(

@@ -57,12 +57,12 @@ pub struct SyncArgs {
 impl SyncArgs {
     /// `--data-dir`, or the folder the database is in.
     fn data_dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(|| {
-            match self.db.parent() {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| match self.db.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
                 _ => PathBuf::from("."),
-            }
-        })
+            })
     }
 
     fn media_options(&self) -> MediaOptions {
@@ -112,8 +112,13 @@ pub async fn run(args: SyncArgs) -> Result<(), String> {
     let store = Arc::new(Mutex::new(store));
     let (events, mut receiver) = events::channel(1024);
     let data_dir = args.data_dir();
-    let keeper = MediaKeeper::new(store.clone(), &data_dir, args.media_options(), events.clone())
-        .map_err(|e| e.to_string())?;
+    let keeper = MediaKeeper::new(
+        store.clone(),
+        &data_dir,
+        args.media_options(),
+        events.clone(),
+    )
+    .map_err(|e| e.to_string())?;
     tracing::info!(data_dir = %data_dir.display(), "saving attachments under {}", data_dir.join("media").display());
     // Nobody watches events headless; drain them so the log shows problems.
     let logger = tokio::spawn(async move {

@@ -28,9 +28,13 @@ fn inlet() -> Command {
 
 fn collector(sim: &Sim, db: &Path, until_empty: bool) -> Child {
     let mut cmd = inlet();
-    cmd.args(["sync", "--db"])
-        .arg(db)
-        .args(["--endpoint", &sim.endpoint(), "--queue", QUEUE, "--no-map-tiles"]);
+    cmd.args(["sync", "--db"]).arg(db).args([
+        "--endpoint",
+        &sim.endpoint(),
+        "--queue",
+        QUEUE,
+        "--no-map-tiles",
+    ]);
     if until_empty {
         cmd.arg("--until-empty");
     }
@@ -72,13 +76,17 @@ async fn a_download_killed_midway_completes_on_the_next_run() {
     config.queues = vec![QUEUE.to_owned()];
     let sim = Sim::start(config).await.unwrap();
     // 200 KB at 50 KB/s: about four seconds on the wire, so the kill lands mid-download.
-    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let bytes: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
     let url = sim.media().put(
         bytes.clone(),
         "video/mp4",
         "clip.mp4",
         Duration::from_secs(7 * 24 * 3600),
-        Behaviour::SlowDrip { bytes_per_sec: 50_000 },
+        Behaviour::SlowDrip {
+            bytes_per_sec: 50_000,
+        },
     );
     let mo = serde_json::json!({
         "MessageId": "media-cli-1", "CustSpaceId": "cams-1", "WabaId": "waba-1",
@@ -93,8 +101,8 @@ async fn a_download_killed_midway_completes_on_the_next_run() {
     let mut child = collector(&sim, &db, false);
     // Mid-download: the job is marked downloading and part of the body is in a temporary file.
     wait_until("a download in progress", || {
-        let downloading = items(&db)
-            .is_some_and(|i| i.len() == 1 && i[0].state == MediaState::Downloading);
+        let downloading =
+            items(&db).is_some_and(|i| i.len() == 1 && i[0].state == MediaState::Downloading);
         let partial = temp_files(dir.path())
             .iter()
             .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0));
@@ -104,7 +112,11 @@ async fn a_download_killed_midway_completes_on_the_next_run() {
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
     let after_kill = items(&db).unwrap();
-    assert_eq!(after_kill[0].state, MediaState::Downloading, "nothing was marked saved");
+    assert_eq!(
+        after_kill[0].state,
+        MediaState::Downloading,
+        "nothing was marked saved"
+    );
     assert_eq!(after_kill[0].path, None);
 
     let mut second = collector(&sim, &db, true);
@@ -113,7 +125,10 @@ async fn a_download_killed_midway_completes_on_the_next_run() {
         if let Some(status) = second.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "inlet sync --until-empty did not finish");
+        assert!(
+            Instant::now() < deadline,
+            "inlet sync --until-empty did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(status.success(), "inlet sync --until-empty exits 0");
@@ -123,12 +138,29 @@ async fn a_download_killed_midway_completes_on_the_next_run() {
     assert_eq!(item.attempts, 2);
     assert_eq!(item.sha256.as_deref(), Some(sha256_hex(&bytes).as_str()));
     let path = PathBuf::from(item.path.unwrap());
-    assert!(path.starts_with(dir.path().join("media")), "next to the database by default");
-    assert_eq!(sha256_hex(&std::fs::read(&path).unwrap()), sha256_hex(&bytes));
-    assert!(temp_files(dir.path()).is_empty(), "the killed run's partial file was removed");
+    assert!(
+        path.starts_with(dir.path().join("media")),
+        "next to the database by default"
+    );
+    assert_eq!(
+        sha256_hex(&std::fs::read(&path).unwrap()),
+        sha256_hex(&bytes)
+    );
+    assert!(
+        temp_files(dir.path()).is_empty(),
+        "the killed run's partial file was removed"
+    );
 
-    let out = inlet().args(["media", "--json", "--db"]).arg(&db).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = inlet()
+        .args(["media", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["status"]["counts"]["saved"], 1, "{summary}");
     assert_eq!(summary["status"]["bytes_saved"], bytes.len());
@@ -165,7 +197,14 @@ async fn inlet_media_lists_the_deadlines_at_risk() {
     let mut child = inlet()
         .args(["sync", "--db"])
         .arg(&db)
-        .args(["--endpoint", &sim.endpoint(), "--queue", QUEUE, "--no-map-tiles", "--data-dir"])
+        .args([
+            "--endpoint",
+            &sim.endpoint(),
+            "--queue",
+            QUEUE,
+            "--no-map-tiles",
+            "--data-dir",
+        ])
         .arg(&data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -177,12 +216,24 @@ async fn inlet_media_lists_the_deadlines_at_risk() {
     .await;
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(data.join("media").join("tmp").is_dir(), "--data-dir is used");
+    assert!(
+        data.join("media").join("tmp").is_dir(),
+        "--data-dir is used"
+    );
 
     let out = inlet().args(["media", "--db"]).arg(&db).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("at risk (URL dies within 48 h, not saved yet): 1"), "{text}");
-    assert!(text.contains("image: dies in 11 h") || text.contains("image: dies in 12 h"), "{text}");
-    assert!(text.contains("retrying after 1 attempt(s) — HTTP 404 NoSuchKey"), "{text}");
+    assert!(
+        text.contains("at risk (URL dies within 48 h, not saved yet): 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("image: dies in 11 h") || text.contains("image: dies in 12 h"),
+        "{text}"
+    );
+    assert!(
+        text.contains("retrying after 1 attempt(s) — HTTP 404 NoSuchKey"),
+        "{text}"
+    );
 }

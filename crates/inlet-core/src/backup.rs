@@ -192,12 +192,8 @@ fn referenced_files(db: &Path) -> Result<Vec<String>, CoreError> {
         "SELECT DISTINCT path FROM media WHERE path IS NOT NULL ORDER BY 1"
     };
     let mut stmt = conn.prepare(sql).map_err(StoreError::from)?;
-    let rows = stmt
-        .query_map([], |r| r.get(0))
-        .map_err(StoreError::from)?;
-    Ok(rows
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::from)?)
+    let rows = stmt.query_map([], |r| r.get(0)).map_err(StoreError::from)?;
+    Ok(rows.collect::<Result<_, _>>().map_err(StoreError::from)?)
 }
 
 fn resolve(media_dir: &Path, stored: &str) -> PathBuf {
@@ -212,10 +208,14 @@ fn resolve(media_dir: &Path, stored: &str) -> PathBuf {
 /// The file's place inside `media/`: its path relative to the media folder, or for a file
 /// outside it, `external/<n>/<file name>`.
 fn entry_name(media_dir: &Path, path: &Path, n: usize) -> String {
-    let relative = path.strip_prefix(media_dir).ok().map(Path::to_path_buf).or_else(|| {
-        let (dir, file) = (media_dir.canonicalize().ok()?, path.canonicalize().ok()?);
-        file.strip_prefix(dir).ok().map(Path::to_path_buf)
-    });
+    let relative = path
+        .strip_prefix(media_dir)
+        .ok()
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            let (dir, file) = (media_dir.canonicalize().ok()?, path.canonicalize().ok()?);
+            file.strip_prefix(dir).ok().map(Path::to_path_buf)
+        });
     match relative.filter(|r| safe_relative(r)) {
         Some(r) => r
             .components()
@@ -335,8 +335,7 @@ pub fn restore_backup(
     fs::rename(&staged_db, db)?;
     let mut media_files = 0;
     for entry in manifest.entries.iter().filter(|e| e.name != DB_ENTRY) {
-        let relative = entry.name.trim_start_matches("media/");
-        let target = media_dir.join(relative);
+        let target = media_dir.join(media_relative(&entry.name));
         fs::create_dir_all(parent_of(&target))?;
         fs::rename(staging.path().join(&entry.name), &target)?;
         media_files += 1;
@@ -348,6 +347,11 @@ pub fn restore_backup(
         paths_rewritten,
         replaced,
     })
+}
+
+/// A media entry's path below the media folder (`media/x/y` → `x/y`).
+fn media_relative(entry: &str) -> &str {
+    entry.strip_prefix("media/").unwrap_or(entry)
 }
 
 fn sidecar(db: &Path, suffix: &str) -> PathBuf {
@@ -376,7 +380,9 @@ fn unpack(from: &Path, staging: &Path) -> Result<(Manifest, Vec<Found>), CoreErr
         let path = entry.path().map_err(not_ours)?.into_owned();
         let name = path.to_string_lossy().replace('\\', "/");
         if entry.header().entry_type() != tar::EntryType::Regular {
-            return Err(archive_error(format!("{name}: not a regular file; refused")));
+            return Err(archive_error(format!(
+                "{name}: not a regular file; refused"
+            )));
         }
         let is_media = path.starts_with("media") && path.components().count() > 1;
         let known = name == DB_ENTRY || name == MANIFEST_ENTRY || is_media;
@@ -389,9 +395,10 @@ fn unpack(from: &Path, staging: &Path) -> Result<(Manifest, Vec<Found>), CoreErr
             }
             let mut json = Vec::new();
             entry.read_to_end(&mut json)?;
-            manifest = Some(serde_json::from_slice::<Manifest>(&json).map_err(|e| {
-                archive_error(format!("the manifest cannot be read: {e}"))
-            })?);
+            manifest = Some(
+                serde_json::from_slice::<Manifest>(&json)
+                    .map_err(|e| archive_error(format!("the manifest cannot be read: {e}")))?,
+            );
             continue;
         }
         let target = staging.join(&path);
@@ -419,10 +426,9 @@ fn verify(manifest: &Manifest, found: &[Found]) -> Result<(), CoreError> {
         )));
     }
     for e in &manifest.entries {
-        let f = found
-            .iter()
-            .find(|f| f.name == e.name)
-            .ok_or_else(|| archive_error(format!("{}: listed in the manifest but missing", e.name)))?;
+        let f = found.iter().find(|f| f.name == e.name).ok_or_else(|| {
+            archive_error(format!("{}: listed in the manifest but missing", e.name))
+        })?;
         if f.bytes != e.bytes || f.sha256 != e.sha256 {
             return Err(archive_error(format!(
                 "{}: damaged (SHA-256 or size differs from the manifest)",
@@ -434,7 +440,10 @@ fn verify(manifest: &Manifest, found: &[Found]) -> Result<(), CoreError> {
         .iter()
         .find(|f| !manifest.entries.iter().any(|e| e.name == f.name))
     {
-        return Err(archive_error(format!("{}: not in the manifest; refused", extra.name)));
+        return Err(archive_error(format!(
+            "{}: not in the manifest; refused",
+            extra.name
+        )));
     }
     if !manifest.entries.iter().any(|e| e.name == DB_ENTRY) {
         return Err(archive_error("the backup has no database"));
@@ -463,7 +472,9 @@ fn check_database(db: &Path) -> Result<i64, CoreError> {
         .into());
     }
     if version < 1 {
-        return Err(archive_error("the backed-up database holds no Inlet schema"));
+        return Err(archive_error(
+            "the backed-up database holds no Inlet schema",
+        ));
     }
     Ok(version)
 }
@@ -481,17 +492,23 @@ fn rewrite_paths(db: &Path, manifest: &Manifest, media_dir: &Path) -> Result<u32
     let mut rewritten = 0;
     for e in &manifest.entries {
         let Some(old) = &e.stored_path else { continue };
-        let new = media_dir.join(e.name.trim_start_matches("media/"));
+        let new = media_dir.join(media_relative(&e.name));
         let new = new.to_string_lossy();
         if *old == new {
             continue;
         }
         rewritten += conn
-            .execute("UPDATE media SET path = ?2 WHERE path = ?1", params![old, new])
+            .execute(
+                "UPDATE media SET path = ?2 WHERE path = ?1",
+                params![old, new],
+            )
             .map_err(StoreError::from)? as u32;
         if has_tiles {
-            conn.execute("UPDATE map_tiles SET path = ?2 WHERE path = ?1", params![old, new])
-                .map_err(StoreError::from)?;
+            conn.execute(
+                "UPDATE map_tiles SET path = ?2 WHERE path = ?1",
+                params![old, new],
+            )
+            .map_err(StoreError::from)?;
         }
     }
     Ok(rewritten)

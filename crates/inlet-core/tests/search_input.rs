@@ -9,7 +9,10 @@ use inlet_core::store::{Search, Store};
 
 const MESSAGES: &[(&str, &str)] = &[
     ("smile", "Thanks a lot :) see you"),
-    ("syntax", r#"he wrote "AND" then NEAR(x y) and col:value *star* -minus ^caret"#),
+    (
+        "syntax",
+        r#"he wrote "AND" then NEAR(x y) and col:value *star* -minus ^caret"#,
+    ),
     ("percent", "I am 100% sure about_this"),
     ("parens", "a (b (c) d"),
     ("quote", r#"She said "hello""#),
@@ -42,11 +45,49 @@ fn hostile_input_never_fails() {
     let (_d, s) = store();
     let long = "x".repeat(100_000);
     let inputs = [
-        ":)", "\"", "\"\"", "\"unbalanced", "AND", "OR", "NOT", "AND OR NOT", "*", "**", "-", "--",
-        "-minus", "NEAR(", "NEAR(a b", "NEAR(a b, 2)", "((", "))", "(", ")", "a:b", "text:hi",
-        "display_name:x", "{text}:hi", "^", "^caret", "+", "'", "\\", "\0", "a\0b", "%", "_",
-        "%%%", "message_fts", "'; DROP TABLE messages; --", "🙂", "\u{202e}rtl", "\u{301}",
-        "   ", "", "\n\t", &long,
+        ":)",
+        "\"",
+        "\"\"",
+        "\"unbalanced",
+        "AND",
+        "OR",
+        "NOT",
+        "AND OR NOT",
+        "*",
+        "**",
+        "-",
+        "--",
+        "-minus",
+        "NEAR(",
+        "NEAR(a b",
+        "NEAR(a b, 2)",
+        "((",
+        "))",
+        "(",
+        ")",
+        "a:b",
+        "text:hi",
+        "display_name:x",
+        "{text}:hi",
+        "^",
+        "^caret",
+        "+",
+        "'",
+        "\\",
+        "\0",
+        "a\0b",
+        "%",
+        "_",
+        "%%%",
+        "message_fts",
+        "'; DROP TABLE messages; --",
+        "🙂",
+        "\u{202e}rtl",
+        "\u{301}",
+        "   ",
+        "",
+        "\n\t",
+        &long,
     ];
     for q in inputs {
         ids(&s, q);
@@ -86,6 +127,13 @@ fn nothing_typed_lists_messages_newest_first() {
     let (_d, s) = store();
     let page = s.search(&SearchQuery::text("  ")).unwrap();
     let got: Vec<&str> = page.hits.iter().map(|h| h.message_id.as_str()).collect();
-    assert_eq!(got, ["plain", "quote", "parens", "percent", "syntax", "smile"]);
-    assert!(page.hits.iter().all(|h| h.snippet.iter().all(|p| !p.matched)));
+    assert_eq!(
+        got,
+        ["plain", "quote", "parens", "percent", "syntax", "smile"]
+    );
+    assert!(
+        page.hits
+            .iter()
+            .all(|h| h.snippet.iter().all(|p| !p.matched))
+    );
 }

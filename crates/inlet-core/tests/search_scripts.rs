@@ -17,7 +17,10 @@ const MESSAGES: &[(&str, &str)] = &[
     ("es", "¿Podemos vernos mañana en la estación?"),
     ("de", "Welche Größe hat das Hemd?"),
     ("nfd", "Un cafe\u{301} noir, s'il vous plai\u{302}t"),
-    ("order", "Order #AB-2024-00731 has shipped, tracking 1Z999AA10123456784"),
+    (
+        "order",
+        "Order #AB-2024-00731 has shipped, tracking 1Z999AA10123456784",
+    ),
     ("phone", "Call me back on 13800138000 please"),
     ("en", "Hello, is the shop open on Sunday?"),
 ];
@@ -58,7 +61,10 @@ fn assert_finds(store: &Store, q: &str, id: &str, marked: &[&str]) {
     let page = search(store, q);
     assert_eq!(
         found(&page),
-        [(id.to_string(), marked.iter().map(|s| s.to_string()).collect::<Vec<_>>())],
+        [(
+            id.to_string(),
+            marked.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        )],
         "query {q:?}"
     );
 }
@@ -131,7 +137,10 @@ fn substrings_of_numbers_and_order_codes() {
     assert_finds(&s, "0013800", "phone", &["0013800"]);
     // Two digits: the scan finds every message holding them.
     let page = search(&s, "73");
-    assert_eq!(found(&page), [("order".to_string(), vec!["73".to_string()])]);
+    assert_eq!(
+        found(&page),
+        [("order".to_string(), vec!["73".to_string()])]
+    );
 }
 
 #[test]

@@ -120,9 +120,11 @@ pub async fn timeline(
     session
         .readers
         .run(move |conn| {
-            let messages =
-                conn.core
-                    .timeline(conversation_id, before.map(|c| (c.timestamp_ms, c.id)), limit)?;
+            let messages = conn.core.timeline(
+                conversation_id,
+                before.map(|c| (c.timestamp_ms, c.id)),
+                limit,
+            )?;
             let has_older = messages.len() == limit as usize;
             page(conn, messages, attribution, has_older, false, None)
         })
@@ -209,12 +211,18 @@ async fn change(
 
 #[tauri::command]
 pub async fn mark_read(state: State<'_, AppState>, conversation_id: i64) -> Result<(), AppError> {
-    change(&state, conversation_id, move |s| s.mark_read(conversation_id)).await
+    change(&state, conversation_id, move |s| {
+        s.mark_read(conversation_id)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn mark_unread(state: State<'_, AppState>, conversation_id: i64) -> Result<(), AppError> {
-    change(&state, conversation_id, move |s| s.mark_unread(conversation_id)).await
+    change(&state, conversation_id, move |s| {
+        s.mark_unread(conversation_id)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -223,7 +231,10 @@ pub async fn set_pinned(
     conversation_id: i64,
     pinned: bool,
 ) -> Result<(), AppError> {
-    change(&state, conversation_id, move |s| s.set_pinned(conversation_id, pinned)).await
+    change(&state, conversation_id, move |s| {
+        s.set_pinned(conversation_id, pinned)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -232,7 +243,10 @@ pub async fn set_archived(
     conversation_id: i64,
     archived: bool,
 ) -> Result<(), AppError> {
-    change(&state, conversation_id, move |s| s.set_archived(conversation_id, archived)).await
+    change(&state, conversation_id, move |s| {
+        s.set_archived(conversation_id, archived)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -250,11 +264,20 @@ pub async fn connectivity(state: State<'_, AppState>) -> Result<SyncStatus, AppE
 #[tauri::command]
 pub async fn list_quarantine(state: State<'_, AppState>) -> Result<Vec<QuarantineItem>, AppError> {
     let session = state.session().await?;
-    session.readers.run(|conn| Ok(conn.core.list_quarantine()?)).await
+    session
+        .readers
+        .run(|conn| Ok(conn.core.list_quarantine()?))
+        .await
 }
 
 #[tauri::command]
-pub async fn search(state: State<'_, AppState>, query: SearchQuery) -> Result<SearchPage, AppError> {
+pub async fn search(
+    state: State<'_, AppState>,
+    query: SearchQuery,
+) -> Result<SearchPage, AppError> {
     let session = state.session().await?;
-    session.readers.run(move |conn| Ok(conn.core.search(&query)?)).await
+    session
+        .readers
+        .run(move |conn| Ok(conn.core.search(&query)?))
+        .await
 }

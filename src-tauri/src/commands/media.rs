@@ -65,13 +65,17 @@ pub async fn open_media(
 /// The saved file of `item` under a readable name in `inbox_dir/opened/`.
 fn named_copy(inbox_dir: &Path, item: &MediaItem) -> Result<PathBuf, AppError> {
     let (MediaState::Saved, Some(path)) = (item.state, item.path.as_deref()) else {
-        return Err(AppError::Invalid("this attachment has not been saved".into()));
+        return Err(AppError::Invalid(
+            "this attachment has not been saved".into(),
+        ));
     };
     let media_dir = inbox_dir.join("media");
     let source = PathBuf::from(path);
     // The path comes from our own database, but only files the keeper saved may be opened.
     if !source.starts_with(&media_dir) {
-        return Err(AppError::Invalid("this attachment is not in the media folder".into()));
+        return Err(AppError::Invalid(
+            "this attachment is not in the media folder".into(),
+        ));
     }
     let name = item
         .display_name
@@ -123,7 +127,13 @@ mod tests {
     fn only_web_links_open() {
         assert!(web_link(" https://example.com/a?b=c ").is_ok());
         assert!(web_link("http://example.com").is_ok());
-        for bad in ["javascript:alert(1)", "file:///etc/passwd", "smb://host/share", "data:text/html,x", "example.com"] {
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "smb://host/share",
+            "data:text/html,x",
+            "example.com",
+        ] {
             assert!(web_link(bad).is_err(), "{bad} must not open");
         }
     }
@@ -163,7 +173,11 @@ mod tests {
         let opened = named_copy(dir.path(), &item).unwrap();
         assert_eq!(opened, dir.path().join("opened/7/Invoice 1042.pdf"));
         assert_eq!(std::fs::read(&opened).unwrap(), b"pdf");
-        assert_eq!(named_copy(dir.path(), &item).unwrap(), opened, "opening twice reuses it");
+        assert_eq!(
+            named_copy(dir.path(), &item).unwrap(),
+            opened,
+            "opening twice reuses it"
+        );
 
         let outside = saved(Some("/etc/passwd".into()), Some("x"));
         assert!(named_copy(dir.path(), &outside).is_err());

@@ -72,14 +72,20 @@ async fn describe(state: &AppState) -> Result<SetupState, AppError> {
 
 /// Opens the demo inbox (starting its local queue).
 #[tauri::command]
-pub async fn start_demo(app: AppHandle, state: State<'_, AppState>) -> Result<SetupState, AppError> {
+pub async fn start_demo(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<SetupState, AppError> {
     state.open(&app, InboxMode::Demo).await?;
     describe(&state).await
 }
 
 /// Closes the open inbox and goes back to the welcome screen (its data stays on disk).
 #[tauri::command]
-pub async fn close_inbox(app: AppHandle, state: State<'_, AppState>) -> Result<SetupState, AppError> {
+pub async fn close_inbox(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<SetupState, AppError> {
     state.close(&app).await?;
     describe(&state).await
 }
@@ -210,12 +216,23 @@ pub async fn test_connection(
         (Some(id), Some(secret)) if !id.trim().is_empty() || !secret.trim().is_empty() => {
             typed_key(&id, &secret)?
         }
-        _ => tauri::async_runtime::spawn_blocking(secrets::resolve).await??.0,
+        _ => {
+            tauri::async_runtime::spawn_blocking(secrets::resolve)
+                .await??
+                .0
+        }
     };
     let endpoints = connection.endpoints();
     let mut results = Vec::new();
     for queue in &connection.queues {
-        let outcome = test_queue(&key, queue, &endpoints.mns, &endpoints.token, connection.use_token_service).await;
+        let outcome = test_queue(
+            &key,
+            queue,
+            &endpoints.mns,
+            &endpoints.token,
+            connection.use_token_service,
+        )
+        .await;
         results.push(match outcome {
             Ok(test) => test,
             Err(error) => QueueTest {
@@ -237,17 +254,21 @@ async fn test_queue(
     token_endpoint: &str,
     use_token_service: bool,
 ) -> Result<QueueTest, MnsError> {
-    let (provider, token_expires_ms): (Arc<dyn CredentialProvider>, Option<i64>) = if use_token_service {
-        let mut config = inlet_mns::TokenConfig::new(queue);
-        config.endpoint = token_endpoint.to_owned();
-        let token = inlet_mns::ChatAppTokenProvider::new(&key.id, &key.secret, config)?
-            .fetch()
-            .await?;
-        let expires = token.expires_at.timestamp_millis();
-        (Arc::new(StaticCredentials::new(token.credentials)), Some(expires))
-    } else {
-        (provider_for(key, queue, token_endpoint, false)?, None)
-    };
+    let (provider, token_expires_ms): (Arc<dyn CredentialProvider>, Option<i64>) =
+        if use_token_service {
+            let mut config = inlet_mns::TokenConfig::new(queue);
+            config.endpoint = token_endpoint.to_owned();
+            let token = inlet_mns::ChatAppTokenProvider::new(&key.id, &key.secret, config)?
+                .fetch()
+                .await?;
+            let expires = token.expires_at.timestamp_millis();
+            (
+                Arc::new(StaticCredentials::new(token.credentials)),
+                Some(expires),
+            )
+        } else {
+            (provider_for(key, queue, token_endpoint, false)?, None)
+        };
     let attributes = MnsClient::new(mns_endpoint, provider)?
         .queue(queue)
         .attributes()
@@ -277,7 +298,10 @@ impl Preferences {
         if self.maps.enabled {
             let url = &self.maps.tile_url;
             let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
-            let probe = url.replace("{z}", "1").replace("{x}", "0").replace("{y}", "0");
+            let probe = url
+                .replace("{z}", "1")
+                .replace("{x}", "0")
+                .replace("{y}", "0");
             let web = url::Url::parse(&probe).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
             if !placeholders || !web {
                 return Err(AppError::Invalid(format!(
@@ -286,12 +310,15 @@ impl Preferences {
             }
             if self.maps.attribution.trim().is_empty() {
                 return Err(AppError::Invalid(
-                    "say whose map tiles these are (the attribution the tile server requires)".into(),
+                    "say whose map tiles these are (the attribution the tile server requires)"
+                        .into(),
                 ));
             }
         }
         if self.media.size_cap_mb == 0 {
-            return Err(AppError::Invalid("the largest attachment must be at least 1 MB".into()));
+            return Err(AppError::Invalid(
+                "the largest attachment must be at least 1 MB".into(),
+            ));
         }
         Ok(self)
     }
@@ -324,7 +351,10 @@ mod tests {
     #[test]
     fn typed_keys_are_trimmed_and_need_both_parts() {
         let key = typed_key("  LTAI5tExample ", "\tsecret\n").unwrap();
-        assert_eq!((key.id.as_str(), key.secret.as_str()), ("LTAI5tExample", "secret"));
+        assert_eq!(
+            (key.id.as_str(), key.secret.as_str()),
+            ("LTAI5tExample", "secret")
+        );
         assert!(matches!(typed_key("LTAI", " "), Err(AppError::Invalid(_))));
         assert!(matches!(typed_key("LT AI", "s"), Err(AppError::Invalid(_))));
     }
@@ -343,12 +373,23 @@ mod tests {
 
     #[test]
     fn tile_servers_need_placeholders_and_a_web_address() {
-        assert!(prefs(" https://tiles.example.com/{z}/{x}/{y}.png ").validated().is_ok());
-        assert!(prefs("https://tiles.example.com/{z}/{x}.png").validated().is_err());
+        assert!(
+            prefs(" https://tiles.example.com/{z}/{x}/{y}.png ")
+                .validated()
+                .is_ok()
+        );
+        assert!(
+            prefs("https://tiles.example.com/{z}/{x}.png")
+                .validated()
+                .is_err()
+        );
         assert!(prefs("file:///{z}/{x}/{y}.png").validated().is_err());
         let mut off = prefs("");
         off.maps.enabled = false;
-        assert!(off.validated().is_ok(), "no tile server is needed when maps are off");
+        assert!(
+            off.validated().is_ok(),
+            "no tile server is needed when maps are off"
+        );
     }
 
     /// Against the real local queue: a good key passes, a wrong secret gets the operator
@@ -359,8 +400,11 @@ mod tests {
         let mut config = inlet_sim::SimConfig::new("LTAI5tGood", "good-secret");
         config.queues.push(queue.into());
         let sim = inlet_sim::Sim::start(config).await.unwrap();
-        sim.send_chatapp(queue, r#"{"MessageId":"m1","From":"1","Type":"TEXT","Message":"hi"}"#)
-            .unwrap();
+        sim.send_chatapp(
+            queue,
+            r#"{"MessageId":"m1","From":"1","Type":"TEXT","Message":"hi"}"#,
+        )
+        .unwrap();
         let connection = ConnectionSettings {
             queues: vec![queue.into()],
             site: crate::settings::Site::Custom,
@@ -368,9 +412,13 @@ mod tests {
             token_endpoint: sim.endpoint(),
             use_token_service: true,
         };
-        let ok = test_connection(connection.clone(), Some("LTAI5tGood".into()), Some("good-secret".into()))
-            .await
-            .unwrap();
+        let ok = test_connection(
+            connection.clone(),
+            Some("LTAI5tGood".into()),
+            Some("good-secret".into()),
+        )
+        .await
+        .unwrap();
         assert_eq!(ok.len(), 1);
         assert_eq!(ok[0].error, None);
         assert_eq!(ok[0].waiting, Some(1));

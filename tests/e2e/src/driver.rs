@@ -37,6 +37,8 @@ impl Driver {
                 &native_port.to_string(),
             ])
             .env("INLET_DATA_DIR", data_dir)
+            // Unlocks the app's test-only commands (stopping the embedded demo queue).
+            .env("INLET_TEST_HOOKS", "1")
             .env("XDG_DATA_HOME", scratch.join("xdg-data"))
             .env("XDG_CONFIG_HOME", scratch.join("xdg-config"))
             .stdin(Stdio::null())

@@ -18,6 +18,7 @@
 //! [`run`] saves `target/e2e-artifacts/<test>.png` when the test fails, and always shuts the
 //! driver down.
 
+mod demo;
 mod driver;
 mod paths;
 
@@ -25,14 +26,18 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
 
+pub use demo::{DemoQueue, mo};
 pub use driver::Driver;
 pub use paths::{app_binary, artifacts_dir};
 
 /// Long enough for a cold debug build to paint under software rendering on a loaded 2-core
 /// machine; a passing test returns as soon as the condition holds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Starting the demo includes starting its queue and storing its first messages.
+pub const DEMO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How often a wait re-reads the DOM. Polling an observable condition, not synchronisation.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -153,6 +158,104 @@ impl Session {
             .await?
             .click()
             .await?;
+        Ok(())
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value, Error> {
+        Ok(self.client.execute(script, args).await?)
+    }
+
+    /// Polls the JavaScript expression `expression` until it is truthy and returns its value.
+    /// `what` names the condition in the timeout error.
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        expression: &str,
+        timeout: Duration,
+    ) -> Result<Value, Error> {
+        let script = format!("return ({expression});");
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.client.execute(&script, vec![]).await?;
+            let truthy = match &value {
+                Value::Null => false,
+                Value::Bool(b) => *b,
+                Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+                Value::String(s) => !s.is_empty(),
+                Value::Array(_) | Value::Object(_) => true,
+            };
+            if truthy {
+                return Ok(value);
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    what: what.to_owned(),
+                    timeout,
+                    last_seen: value.to_string(),
+                });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Calls one of the app's IPC commands from the page, as the UI would; `Err` carries the
+    /// rejected payload.
+    pub async fn invoke(&self, command: &str, args: Value) -> Result<Result<Value, Value>, Error> {
+        let script = r#"
+            const [command, args, done] = arguments;
+            window.__TAURI_INTERNALS__.invoke(command, args).then(
+                (value) => done({ ok: value === undefined ? null : value }),
+                (error) => done({ err: error }),
+            );
+        "#;
+        let answer = self
+            .client
+            .execute_async(script, vec![json!(command), args])
+            .await?;
+        Ok(match answer.get("err") {
+            Some(error) => Err(error.clone()),
+            None => Ok(answer.get("ok").cloned().unwrap_or(Value::Null)),
+        })
+    }
+
+    /// The app's embedded demo queue (once the demo has started).
+    pub async fn demo_queue(&self) -> Result<DemoQueue, Error> {
+        DemoQueue::find(&self.data_dir, DEMO_TIMEOUT).await
+    }
+
+    /// Clicks the chat-list row whose name is exactly `name`, scrolling the list until it is
+    /// rendered (the list is virtualised), and waits for that chat to open.
+    pub async fn open_chat(&self, name: &str) -> Result<(), Error> {
+        let find = r#"
+            const name = arguments[0];
+            const list = document.getElementById('chat-list');
+            if (!list) return 'no list';
+            const rows = [...list.querySelectorAll('[role=option]')];
+            const row = rows.find((r) => r.querySelector('.name')?.textContent === name);
+            if (row) { row.click(); return 'clicked'; }
+            if (list.scrollTop + list.clientHeight >= list.scrollHeight) return 'not found';
+            list.scrollTop += list.clientHeight;
+            return 'scrolled';
+        "#;
+        let deadline = Instant::now() + DEFAULT_TIMEOUT;
+        loop {
+            let outcome = self.execute(find, vec![json!(name)]).await?;
+            if outcome == "clicked" {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    what: format!("a chat named {name:?} in the list"),
+                    timeout: DEFAULT_TIMEOUT,
+                    last_seen: outcome.to_string(),
+                });
+            }
+            if outcome != "scrolled" {
+                tokio::time::sleep(POLL_INTERVAL).await;
+            }
+        }
+        self.wait_for_text("#chat-title", name, DEFAULT_TIMEOUT).await?;
         Ok(())
     }
 

@@ -76,7 +76,7 @@ async fn explore_the_demo_switches_to_the_demo_view() {
 
         app.wait_for_text("#demo-panel", "Demo inbox", DEFAULT_TIMEOUT)
             .await?;
-        app.wait_for_text("#status-mode", "Demo mode", DEFAULT_TIMEOUT)
+        app.wait_for_text("#status-mode", "Demo data", inlet_e2e::DEMO_TIMEOUT)
             .await?;
         ensure(
             !app.is_present("#welcome-panel").await?,
@@ -96,7 +96,7 @@ async fn demo_flag_opens_the_demo_view() {
         test,
         Launch::default().arg("--demo"),
         async |app: &Session| {
-            app.wait_for_text("#status-mode", "Demo mode", DEFAULT_TIMEOUT)
+            app.wait_for_text("#status-mode", "Demo data", inlet_e2e::DEMO_TIMEOUT)
                 .await?;
             app.wait_for_text("#demo-panel", "Demo inbox", DEFAULT_TIMEOUT)
                 .await?;

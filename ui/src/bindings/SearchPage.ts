@@ -16,8 +16,7 @@ hits: Array<SearchHit>,
  */
 next: SearchCursor | null, 
 /**
- * How the page was found: through the trigram index, or (no term of 3 characters or more)
- * by reading messages newest first.
+ * How the page was found: through the trigram index, or by reading messages newest first.
  */
 method: SearchMethod, 
 /**

@@ -134,7 +134,12 @@ pub fn export_html(
 
     let quarantined = rows::quarantined(&tx, scope)?;
     if !quarantined.is_empty() {
-        write_page(&out.join("quarantine.html"), "Unreadable messages", &quarantine_body(&quarantined), "")?;
+        write_page(
+            &out.join("quarantine.html"),
+            "Unreadable messages",
+            &quarantine_body(&quarantined),
+            "",
+        )?;
     }
     write_page(
         &out.join("index.html"),
@@ -270,8 +275,7 @@ fn page_head(title: &str, depth: &str) -> String {
     )
 }
 
-const PAGE_TAIL: &str =
-    "<footer>Exported from Inlet. This page runs no scripts and loads nothing from the internet.</footer>\n</body>\n</html>\n";
+const PAGE_TAIL: &str = "<footer>Exported from Inlet. This page runs no scripts and loads nothing from the internet.</footer>\n</body>\n</html>\n";
 
 fn page_file(chat: i64, page: u32) -> String {
     format!("{chat}-{page}.html")
@@ -341,7 +345,11 @@ fn index_row(c: &ChatStats, chat: Option<&ChatInfo>, org: &Organisation, page_si
         .unwrap_or_default();
     let mut links = format!("<a href=\"chats/{}\">first</a>", page_file(c.id, 1));
     if pages > 1 {
-        let _ = write!(links, " · <a href=\"chats/{}\">latest</a> ({pages})", page_file(c.id, pages));
+        let _ = write!(
+            links,
+            " · <a href=\"chats/{}\">latest</a> ({pages})",
+            page_file(c.id, pages)
+        );
     }
     format!(
         "<tr><td><a href=\"chats/{}\"><strong>{}</strong></a><br>{}{}</td><td>{}</td><td>{}</td>\
@@ -438,7 +446,9 @@ impl<'a> PageWriter<'a> {
             .map_or(page, |s| s.pages(self.page_size));
         let info = self.org.chats.get(&chat);
         let title = info.map_or("Chat", ChatInfo::title);
-        let mut file = BufWriter::new(File::create(self.out.join("chats").join(page_file(chat, page)))?);
+        let mut file = BufWriter::new(File::create(
+            self.out.join("chats").join(page_file(chat, page)),
+        )?);
         file.write_all(page_head(&format!("{title} — page {page} of {of}"), "../").as_bytes())?;
         file.write_all(chat_header(info, self.org).as_bytes())?;
         file.write_all(nav(chat, page, of).as_bytes())?;
@@ -531,7 +541,9 @@ mod tests {
     #[test]
     fn navigation_links_neighbours_only_when_they_exist() {
         let first = nav(7, 1, 3);
-        assert!(!first.contains("Older") && first.contains("7-2.html") && first.contains("7-3.html"));
+        assert!(
+            !first.contains("Older") && first.contains("7-2.html") && first.contains("7-3.html")
+        );
         let last = nav(7, 3, 3);
         assert!(last.contains("7-2.html") && !last.contains("Newer"));
         let only = nav(7, 1, 1);

@@ -44,7 +44,10 @@ pub struct ImportReport {
 }
 
 /// Imports a JSON Lines export (see [`super::export_json_lines`]) into `store`.
-pub fn import_json_lines(store: &mut Store, input: impl BufRead) -> Result<ImportReport, CoreError> {
+pub fn import_json_lines(
+    store: &mut Store,
+    input: impl BufRead,
+) -> Result<ImportReport, CoreError> {
     // Each batch is re-playable (ingest is idempotent), so per-commit fsyncs buy nothing here;
     // the store's usual durability is restored however the import ends.
     store.conn().pragma_update(None, "synchronous", "NORMAL")?;
@@ -68,7 +71,9 @@ fn parse(text: &str, number: usize) -> Result<Line, CoreError> {
     };
     let value: serde_json::Value = serde_json::from_str(text).map_err(bad)?;
     if value.get("quarantined").and_then(|q| q.as_bool()) == Some(true) {
-        Ok(Line::Quarantined(serde_json::from_value(value).map_err(bad)?))
+        Ok(Line::Quarantined(
+            serde_json::from_value(value).map_err(bad)?,
+        ))
     } else {
         Ok(Line::Message(Box::new(
             serde_json::from_value(value).map_err(bad)?,
@@ -77,9 +82,9 @@ fn parse(text: &str, number: usize) -> Result<Line, CoreError> {
 }
 
 fn raw_bytes(b64: &str, number: usize) -> Result<Vec<u8>, CoreError> {
-    BASE64.decode(b64).map_err(|e| {
-        CoreError::Archive(format!("line {number}: raw_base64 is not base64 ({e})"))
-    })
+    BASE64
+        .decode(b64)
+        .map_err(|e| CoreError::Archive(format!("line {number}: raw_base64 is not base64 ({e})")))
 }
 
 #[derive(Default)]
@@ -102,7 +107,15 @@ impl Importer {
                 continue;
             }
             self.report.lines += 1;
-            match parse(&line, number)? {
+            let parsed = match parse(&line, number) {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    // Keep what came before the bad line, as the error says.
+                    self.flush(store)?;
+                    return Err(e);
+                }
+            };
+            match parsed {
                 Line::Message(m) => {
                     let same_batch = self
                         .batch
@@ -188,6 +201,16 @@ impl Importer {
         number: usize,
     ) -> Result<(), CoreError> {
         let raw = raw_bytes(&q.raw_base64, number)?;
+        let known: bool = store.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM quarantine WHERE queue_message_id = ?1 AND raw_sha256 = ?2)",
+            params![q.queue_message_id, q.raw_sha256],
+            |r| r.get(0),
+        )?;
+        if known {
+            // Imported before: not another sighting.
+            self.report.already_present += 1;
+            return Ok(());
+        }
         let body = Incoming::decode(q.queue_message_id.clone(), raw, q.dequeue_count);
         store.ingest(&[body], q.first_seen_ms)?;
         store.conn().execute(
@@ -230,10 +253,19 @@ impl Importer {
         Ok(())
     }
 
-    fn label_named(&mut self, store: &mut Store, name: &str, colour: &str) -> Result<i64, CoreError> {
+    fn label_named(
+        &mut self,
+        store: &mut Store,
+        name: &str,
+        colour: &str,
+    ) -> Result<i64, CoreError> {
         let existing: Option<i64> = store
             .conn()
-            .query_row("SELECT id FROM labels WHERE name = ?1", [name.trim()], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM labels WHERE name = ?1",
+                [name.trim()],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(id) = existing {
             return Ok(id);

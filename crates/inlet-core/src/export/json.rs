@@ -377,12 +377,18 @@ mod tests {
             ..ExportScope::default()
         };
         // The text (sent 1_662_104_191_973) is before the range; the body was quarantined at 5.
-        assert_eq!(export_json_lines_scoped(&store, &scope, &mut out).unwrap(), 0);
+        assert_eq!(
+            export_json_lines_scoped(&store, &scope, &mut out).unwrap(),
+            0
+        );
         let scope = ExportScope {
             until_ms: Some(1_662_104_191_974),
             ..ExportScope::default()
         };
-        assert_eq!(export_json_lines_scoped(&store, &scope, &mut out).unwrap(), 2);
+        assert_eq!(
+            export_json_lines_scoped(&store, &scope, &mut out).unwrap(),
+            2
+        );
     }
 
     #[test]

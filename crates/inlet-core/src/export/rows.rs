@@ -51,7 +51,9 @@ pub(crate) struct MediaRow {
 impl MediaRow {
     /// The detected type once saved, else the declared one.
     pub fn mime(&self) -> Option<&str> {
-        self.detected_mime.as_deref().or(self.declared_mime.as_deref())
+        self.detected_mime
+            .as_deref()
+            .or(self.declared_mime.as_deref())
     }
 }
 

@@ -76,7 +76,9 @@ fn redirect_policy(max: usize) -> Policy {
     Policy::custom(move |attempt| {
         let scheme = attempt.url().scheme().to_owned();
         if scheme != "http" && scheme != "https" {
-            return attempt.error(format!("redirected to a {scheme}: URL, which is not fetched"));
+            return attempt.error(format!(
+                "redirected to a {scheme}: URL, which is not fetched"
+            ));
         }
         if attempt.previous().len() > max {
             return attempt.error(format!("more than {max} redirects"));
@@ -110,14 +112,16 @@ pub(crate) async fn fetch(
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<Fetched, Failure> {
     let result = match check_url(url) {
-        Ok(url) => tokio::time::timeout(limits.attempt, attempt(client, url, temp, limits, progress))
-            .await
-            .unwrap_or_else(|_| {
-                Err(Failure::Retry(format!(
-                    "the download took longer than {} s",
-                    limits.attempt.as_secs_f64()
-                )))
-            }),
+        Ok(url) => {
+            tokio::time::timeout(limits.attempt, attempt(client, url, temp, limits, progress))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Failure::Retry(format!(
+                        "the download took longer than {} s",
+                        limits.attempt.as_secs_f64()
+                    )))
+                })
+        }
         Err(failure) => Err(failure),
     };
     if result.is_err()
@@ -144,7 +148,10 @@ async fn attempt(
     }
     let declared = response.content_length();
     if let Some(len) = declared.filter(|len| *len > limits.size_cap) {
-        return Err(too_large(format!("the server announced {len} bytes"), limits.size_cap));
+        return Err(too_large(
+            format!("the server announced {len} bytes"),
+            limits.size_cap,
+        ));
     }
     receive(response, temp, declared, limits, progress).await
 }
@@ -164,11 +171,19 @@ async fn receive(
     progress(0, declared);
     while let Some(chunk) = stalling(limits.stall, "more data", response.chunk())
         .await?
-        .map_err(|e| Failure::Retry(format!("the download broke off after {total} bytes: {}", describe(&e))))?
+        .map_err(|e| {
+            Failure::Retry(format!(
+                "the download broke off after {total} bytes: {}",
+                describe(&e)
+            ))
+        })?
     {
         total += chunk.len() as u64;
         if total > limits.size_cap {
-            return Err(too_large(format!("the body passed {total} bytes"), limits.size_cap));
+            return Err(too_large(
+                format!("the body passed {total} bytes"),
+                limits.size_cap,
+            ));
         }
         let room = SNIFF_BYTES.saturating_sub(head.len());
         head.extend_from_slice(&chunk[..room.min(chunk.len())]);
@@ -212,7 +227,9 @@ async fn refusal(status: StatusCode, response: reqwest::Response, stall: Duratio
     if status == StatusCode::FORBIDDEN && body.contains(OSS_EXPIRED) {
         return Failure::Expired(format!("the URL has expired (HTTP 403: {OSS_EXPIRED})"));
     }
-    let code = xml_element(&body, "Code").map(|c| format!(" {c}")).unwrap_or_default();
+    let code = xml_element(&body, "Code")
+        .map(|c| format!(" {c}"))
+        .unwrap_or_default();
     Failure::Retry(format!("HTTP {}{code}", status.as_u16()))
 }
 
@@ -280,16 +297,26 @@ mod tests {
     fn only_http_and_https_urls_are_fetched() {
         assert!(check_url("https://oss.example.com/a.jpg?Expires=1").is_ok());
         assert!(check_url("http://127.0.0.1:8080/a").is_ok());
-        for bad in ["file:///etc/passwd", "ftp://x/y", "javascript:alert(1)", "/relative", ""] {
+        for bad in [
+            "file:///etc/passwd",
+            "ftp://x/y",
+            "javascript:alert(1)",
+            "/relative",
+            "",
+        ] {
             assert!(matches!(check_url(bad), Err(Failure::Refused(_))), "{bad}");
         }
     }
 
     #[test]
     fn oss_error_codes_are_read_and_cleaned() {
-        let body = "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>x</Message></Error>";
+        let body =
+            "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>x</Message></Error>";
         assert_eq!(xml_element(body, "Code").as_deref(), Some("NoSuchKey"));
-        assert_eq!(xml_element("<Code>a\u{1b}[31mb</Code>", "Code").as_deref(), Some("a[31mb"));
+        assert_eq!(
+            xml_element("<Code>a\u{1b}[31mb</Code>", "Code").as_deref(),
+            Some("a[31mb")
+        );
         assert_eq!(xml_element("no xml", "Code"), None);
     }
 }

@@ -78,14 +78,11 @@ fn shorten(name: &str, max: usize) -> String {
     if name.chars().count() <= max {
         return name.to_owned();
     }
-    let extension = name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext)
-        .filter(|ext| {
-            !ext.is_empty()
-                && ext.chars().count() <= MAX_EXTENSION_CHARS
-                && ext.chars().all(char::is_alphanumeric)
-        });
+    let extension = name.rsplit_once('.').map(|(_, ext)| ext).filter(|ext| {
+        !ext.is_empty()
+            && ext.chars().count() <= MAX_EXTENSION_CHARS
+            && ext.chars().all(char::is_alphanumeric)
+    });
     match extension {
         Some(ext) => {
             let keep = max - ext.chars().count() - 1;
@@ -103,8 +100,14 @@ mod tests {
     fn assert_safe(name: &str) {
         assert!(!name.is_empty());
         assert!(!name.contains(['/', '\\', '\0']), "{name:?}");
-        assert!(!name.chars().any(|c| c.is_control() || is_invisible(c)), "{name:?}");
-        assert!(!name.starts_with('.') && !name.ends_with(['.', ' ']), "{name:?}");
+        assert!(
+            !name.chars().any(|c| c.is_control() || is_invisible(c)),
+            "{name:?}"
+        );
+        assert!(
+            !name.starts_with('.') && !name.ends_with(['.', ' ']),
+            "{name:?}"
+        );
         assert!(!is_windows_reserved(name), "{name:?}");
         assert!(name.chars().count() <= MAX_CHARS, "{name:?}");
     }
@@ -156,8 +159,14 @@ mod tests {
 
     #[test]
     fn a_missing_or_unusable_name_falls_back_to_kind_and_id() {
-        assert_eq!(display_name(None, MediaKind::Image, 7, Some("jpg")), "image-7.jpg");
-        assert_eq!(display_name(Some(".."), MediaKind::Document, 8, None), "document-8");
+        assert_eq!(
+            display_name(None, MediaKind::Image, 7, Some("jpg")),
+            "image-7.jpg"
+        );
+        assert_eq!(
+            display_name(Some(".."), MediaKind::Document, 8, None),
+            "document-8"
+        );
         assert_eq!(
             display_name(Some("report.pdf"), MediaKind::Document, 9, Some("pdf")),
             "report.pdf"

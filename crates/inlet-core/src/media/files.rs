@@ -56,7 +56,8 @@ impl Dirs {
 
     /// A fresh temporary path for media job `id`.
     pub(crate) fn media_temp(&self, id: i64) -> PathBuf {
-        self.media_tmp.join(format!("{id}-{}.part", rand::random::<u64>()))
+        self.media_tmp
+            .join(format!("{id}-{}.part", rand::random::<u64>()))
     }
 
     pub(crate) fn tile_temp(&self, z: u8, x: u32, y: u32) -> PathBuf {

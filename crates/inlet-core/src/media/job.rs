@@ -28,13 +28,9 @@ impl Inner {
             attempt: self.options.attempt_timeout,
         };
         let mut progress = Progress::new(self.clone(), job_ref);
-        let outcome = download::fetch(
-            &self.client,
-            &job.url,
-            &temp,
-            limits,
-            &mut |done, total| progress.update(done, total),
-        )
+        let outcome = download::fetch(&self.client, &job.url, &temp, limits, &mut |done, total| {
+            progress.update(done, total)
+        })
         .await;
         let outcome = match outcome {
             Ok(fetched) => self.save(&job, fetched).await,
@@ -55,7 +51,10 @@ impl Inner {
         let target = self.dirs.media_file(&fetched.sha256);
         let (temp, to) = (fetched.temp.clone(), target.clone());
         let committed = tokio::task::spawn_blocking(move || files::commit(&temp, &to)).await;
-        if let Err(e) = committed.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+        if let Err(e) = committed
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+        {
             let _ = files::remove_if_present(&fetched.temp);
             return Err(Failure::Retry(format!("could not save the file: {e}")));
         }
@@ -96,7 +95,12 @@ impl Inner {
             id: job.id,
             message_rowid: job.message_rowid,
         };
-        self.emit_media(job_ref, MediaState::Saved, Some(fetched.bytes), Some(fetched.bytes));
+        self.emit_media(
+            job_ref,
+            MediaState::Saved,
+            Some(fetched.bytes),
+            Some(fetched.bytes),
+        );
         self.emit_counts().await;
         Ok(())
     }
@@ -105,7 +109,9 @@ impl Inner {
     async fn fail(&self, job: &MediaJob, failure: Failure) -> Result<(), super::MediaError> {
         let now = self.now();
         let (state, reason, next) = match failure {
-            Failure::Expired(reason) | Failure::Refused(reason) => (MediaState::Expired, reason, None),
+            Failure::Expired(reason) | Failure::Refused(reason) => {
+                (MediaState::Expired, reason, None)
+            }
             Failure::TooLarge(reason) => (MediaState::TooLarge, reason, None),
             Failure::Retry(reason) if now >= job.deadline_ms => (
                 MediaState::Expired,
@@ -118,7 +124,11 @@ impl Inner {
                 let next = now.saturating_add(self.retry_delay_ms(job.attempts));
                 // Past the deadline the URL is dead: the last try is at the deadline at most,
                 // and then the job expires.
-                (MediaState::Retrying, reason, Some(next.min(job.deadline_ms)))
+                (
+                    MediaState::Retrying,
+                    reason,
+                    Some(next.min(job.deadline_ms)),
+                )
             }
         };
         let id = job.id;

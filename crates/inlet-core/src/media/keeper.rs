@@ -114,9 +114,10 @@ impl MediaKeeper {
         self.drive(cancel, wakeup, Settle::Never).await
     }
 
-    /// Like [`MediaKeeper::run`], but returns once every job is settled: saved, expired or
-    /// too large (and every map saved or failed, when a tile server is configured). Jobs that are
-    /// retrying are waited for until they succeed or their deadline passes.
+    /// Like [`MediaKeeper::run`], but returns once every attachment is settled: saved, expired
+    /// or too large. Attachments that are retrying are waited for until they succeed or their
+    /// deadline passes. When a tile server is configured, every location's map is tried at least
+    /// once; maps waiting to retry are left for the next run (they have no deadline).
     pub async fn run_until_settled(
         self,
         cancel: CancellationToken,
@@ -300,7 +301,11 @@ impl Inner {
             .db(move |store| media_jobs::requeue_downloading(store.conn(), now))
             .await?;
         if requeued > 0 || removed > 0 {
-            tracing::info!(requeued, removed, "resuming downloads an earlier run left unfinished");
+            tracing::info!(
+                requeued,
+                removed,
+                "resuming downloads an earlier run left unfinished"
+            );
         }
         self.count(|r| r.recovered += requeued as u64);
         Ok(())
@@ -367,7 +372,7 @@ impl Inner {
         self.db(move |store| {
             let media = media_jobs::unsettled(store.conn())?;
             let maps = if maps {
-                media_jobs::unsettled_maps(store.conn())?
+                media_jobs::untried_maps(store.conn())?
             } else {
                 0
             };
@@ -437,9 +442,14 @@ fn validate(options: &MediaOptions) -> Result<(), MediaError> {
                 "the tile URL template {template:?} needs {{z}}, {{x}} and {{y}}"
             )));
         }
-        download::check_url(&tiles::tile_url(template, 1, 0, 0))
-            .map_err(|_| MediaError::Config(format!("the tile URL {template:?} is not an http(s) URL")))?;
-        if let Some(z) = tiles.zooms.iter().find(|z| **z == 0 || **z > tiles::MAX_ZOOM) {
+        download::check_url(&tiles::tile_url(template, 1, 0, 0)).map_err(|_| {
+            MediaError::Config(format!("the tile URL {template:?} is not an http(s) URL"))
+        })?;
+        if let Some(z) = tiles
+            .zooms
+            .iter()
+            .find(|z| **z == 0 || **z > tiles::MAX_ZOOM)
+        {
             return Err(MediaError::Config(format!(
                 "zoom level {z} is not between 1 and {}",
                 tiles::MAX_ZOOM

@@ -116,14 +116,19 @@ impl Inner {
         let fetched = download::fetch(&self.client, &url, &temp, limits, &mut |_, _| {})
             .await
             .map_err(|failure| match failure {
-                Failure::Expired(e) | Failure::TooLarge(e) | Failure::Refused(e) | Failure::Retry(e) => {
+                Failure::Expired(e)
+                | Failure::TooLarge(e)
+                | Failure::Refused(e)
+                | Failure::Retry(e) => {
                     format!("tile {z}/{x}/{y}: {e}")
                 }
             })?;
         if !infer::is_image(&fetched.head) {
             // E.g. an HTML page from a captive portal or an error page served with 200.
             let _ = files::remove_if_present(&fetched.temp);
-            return Err(format!("tile {z}/{x}/{y}: the tile server sent something that is not an image"));
+            return Err(format!(
+                "tile {z}/{x}/{y}: the tile server sent something that is not an image"
+            ));
         }
         let target = self.dirs.tile_file(z, x, y);
         let temp = fetched.temp.clone();

@@ -20,8 +20,8 @@
 //! ```
 
 mod download;
-mod files;
 pub mod filename;
+mod files;
 mod job;
 mod keeper;
 mod maps;

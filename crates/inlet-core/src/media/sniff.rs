@@ -63,7 +63,14 @@ const FAMILIES: &[&[&str]] = &[
     // Ogg: WhatsApp voice notes are declared `audio/ogg; codecs=opus`, sniffed as `audio/opus`.
     &["audio/ogg", "audio/opus", "video/ogg", "application/ogg"],
     // ISO base media: an audio-only MP4 is still an MP4.
-    &["video/mp4", "audio/mp4", "audio/aac", "video/quicktime", "video/3gpp", "audio/3gpp"],
+    &[
+        "video/mp4",
+        "audio/mp4",
+        "audio/aac",
+        "video/quicktime",
+        "video/3gpp",
+        "audio/3gpp",
+    ],
     // Office Open XML, OpenDocument, EPUB and friends are zip files.
     &[
         "application/zip",
@@ -107,7 +114,10 @@ mod tests {
             assert_eq!(c.detected.as_deref(), Some("image/jpeg"));
             assert!(!c.mismatch, "{declared}");
         }
-        assert_eq!(check(Some("image/jpeg"), JPEG).extension.as_deref(), Some("jpg"));
+        assert_eq!(
+            check(Some("image/jpeg"), JPEG).extension.as_deref(),
+            Some("jpg")
+        );
         assert!(!check(Some("application/pdf"), PDF).mismatch);
     }
 

@@ -49,8 +49,16 @@ pub fn block(latitude: f64, longitude: f64, z: u8) -> Option<Block> {
     let (fx, fy) = fractional_tile(latitude, longitude, n);
     // Start one tile to the left/up when the point is in the left/upper half of its tile, so it
     // ends up in the middle half of the block.
-    let left = if fx.fract() < 0.5 { fx.floor() - 1.0 } else { fx.floor() };
-    let top = if fy.fract() < 0.5 { fy.floor() - 1.0 } else { fy.floor() };
+    let left = if fx.fract() < 0.5 {
+        fx.floor() - 1.0
+    } else {
+        fx.floor()
+    };
+    let top = if fy.fract() < 0.5 {
+        fy.floor() - 1.0
+    } else {
+        fy.floor()
+    };
     // Rows do not wrap: keep the block inside the map.
     let top = top.clamp(0.0, n - f64::from(BLOCK));
     let tile = f64::from(TILE_SIZE);
@@ -145,7 +153,12 @@ mod tests {
     #[test]
     fn templates_are_filled() {
         assert_eq!(
-            tile_url("https://tile.openstreetmap.org/{z}/{x}/{y}.png", 15, 27320, 13490),
+            tile_url(
+                "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                15,
+                27320,
+                13490
+            ),
             "https://tile.openstreetmap.org/15/27320/13490.png"
         );
     }

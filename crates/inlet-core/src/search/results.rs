@@ -15,8 +15,7 @@ pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     /// Pass as the query's `cursor` for the next page; `None` when there is nothing more.
     pub next: Option<SearchCursor>,
-    /// How the page was found: through the trigram index, or (no term of 3 characters or more)
-    /// by reading messages newest first.
+    /// How the page was found: through the trigram index, or by reading messages newest first.
     pub method: SearchMethod,
     /// True when reading stopped because the page's budget of examined messages ran out, not
     /// because the page was full: older messages were not searched yet; `next` continues there
@@ -30,7 +29,8 @@ pub struct SearchPage {
 pub enum SearchMethod {
     /// The FTS5 trigram index found the candidates.
     Index,
-    /// Messages were read newest first and matched one by one (1–2 character terms, or no text).
+    /// Messages were read newest first and matched one by one: no term of 3 characters or more
+    /// (or no text), or a term so common that this fills the page sooner.
     Scan,
 }
 

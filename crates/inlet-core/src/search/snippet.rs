@@ -135,10 +135,7 @@ mod tests {
 
     #[test]
     fn markup_in_text_stays_text() {
-        let parts = snippet(
-            "<b>bold</b>",
-            &match_ranges("<b>bold</b>", &terms("bold")),
-        );
+        let parts = snippet("<b>bold</b>", &match_ranges("<b>bold</b>", &terms("bold")));
         assert_eq!(render(&parts), "<b>[bold]</b>");
     }
 

@@ -287,7 +287,10 @@ pub(crate) fn expire_overdue(conn: &Connection, now_ms: i64) -> Result<Vec<JobRe
 }
 
 /// Takes the due job with the soonest deadline and marks it `downloading`.
-pub(crate) fn claim_due(conn: &mut Connection, now_ms: i64) -> Result<Option<MediaJob>, StoreError> {
+pub(crate) fn claim_due(
+    conn: &mut Connection,
+    now_ms: i64,
+) -> Result<Option<MediaJob>, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let job = tx
         .prepare_cached(
@@ -442,16 +445,21 @@ pub(crate) fn next_map_due_ms(conn: &Connection) -> Result<Option<i64>, StoreErr
         .query_row([], |r| r.get(0))?)
 }
 
-pub(crate) fn unsettled_maps(conn: &Connection) -> Result<u32, StoreError> {
+/// Map jobs not tried yet. Maps that failed and wait for a retry do not count: tiles are a
+/// nicety, and a tile server that is down must not hold up `inlet sync --until-empty`.
+pub(crate) fn untried_maps(conn: &Connection) -> Result<u32, StoreError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT count(*) FROM location_maps WHERE state IN ('queued', 'retrying')",
-        )?
+        .prepare_cached("SELECT count(*) FROM location_maps WHERE state = 'queued'")?
         .query_row([], |r| r.get(0))?)
 }
 
 /// The cached file of tile `z/x/y`, if any.
-pub(crate) fn cached_tile(conn: &Connection, z: u8, x: u32, y: u32) -> Result<Option<String>, StoreError> {
+pub(crate) fn cached_tile(
+    conn: &Connection,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> Result<Option<String>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT path FROM map_tiles WHERE z = ?1 AND x = ?2 AND y = ?3")?
         .query_row(params![z, x, y], |r| r.get(0))
@@ -481,7 +489,13 @@ pub(crate) fn insert_tile(
     Ok(())
 }
 
-pub(crate) fn link_tile(conn: &Connection, message_rowid: i64, z: u8, x: u32, y: u32) -> Result<(), StoreError> {
+pub(crate) fn link_tile(
+    conn: &Connection,
+    message_rowid: i64,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT OR IGNORE INTO location_tiles (message_rowid, z, x, y) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -503,7 +517,13 @@ pub(crate) fn finish_map(
                                   attempts = attempts + 1, updated_at_ms = ?5
          WHERE message_rowid = ?1",
     )?
-    .execute(params![message_rowid, state.as_str(), error, next_attempt_ms, now_ms])?;
+    .execute(params![
+        message_rowid,
+        state.as_str(),
+        error,
+        next_attempt_ms,
+        now_ms
+    ])?;
     Ok(())
 }
 
@@ -644,7 +664,10 @@ pub fn media_status(
 }
 
 /// The cached tiles of a LOCATION message's map (empty: no tiles yet, or not a location).
-pub fn location_tiles(source: &impl Queries, message_rowid: i64) -> Result<Vec<TileRef>, StoreError> {
+pub fn location_tiles(
+    source: &impl Queries,
+    message_rowid: i64,
+) -> Result<Vec<TileRef>, StoreError> {
     let rows = super::connection_of(source)
         .prepare_cached(
             "SELECT t.z, t.x, t.y, t.path FROM location_tiles l
@@ -676,7 +699,11 @@ pub fn location_map(
             "SELECT latitude, longitude, state FROM location_maps WHERE message_rowid = ?1",
         )?
         .query_row([message_rowid], |r| {
-            Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, f64>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })
         .optional()?;
     let Some((latitude, longitude, state)) = job else {
@@ -740,7 +767,13 @@ mod tests {
     }
 
     fn image(store: &mut Store, id: &str, ts: i64) -> i64 {
-        let body = mo_json(id, "1", ts, "IMAGE", json!({"url": format!("https://x/{id}.jpg")}));
+        let body = mo_json(
+            id,
+            "1",
+            ts,
+            "IMAGE",
+            json!({"url": format!("https://x/{id}.jpg")}),
+        );
         let report = store.ingest(&[delivery(id, &body)], NOW).unwrap();
         report.media_jobs[0]
     }
@@ -748,14 +781,19 @@ mod tests {
     #[test]
     fn locations_get_a_map_job_at_ingest_and_other_messages_do_not() {
         let (_dir, mut store) = store();
-        let batch: Vec<_> = JSON_FIXTURES.iter().map(|n| delivery(n, &fixture(n))).collect();
+        let batch: Vec<_> = JSON_FIXTURES
+            .iter()
+            .map(|n| delivery(n, &fixture(n)))
+            .collect();
         store.ingest(&batch, NOW).unwrap();
         let counts = media_status(&store, NOW, 5).unwrap().maps;
         // location-as-object.json and location-as-string.json.
         assert_eq!((counts.locations, counts.pending), (2, 2));
         let rowid: i64 = store
             .conn()
-            .query_row("SELECT message_rowid FROM location_maps LIMIT 1", [], |r| r.get(0))
+            .query_row("SELECT message_rowid FROM location_maps LIMIT 1", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         let map = location_map(&store, rowid).unwrap().unwrap();
         assert!(!map.has_tiles(), "nothing fetched yet: the UI shows a card");
@@ -766,7 +804,13 @@ mod tests {
     #[test]
     fn a_location_without_usable_coordinates_is_stored_without_a_map_job() {
         let (_dir, mut store) = store();
-        let body = mo_json("loc-bad", "1", NOW, "LOCATION", json!({"latitude": "north"}));
+        let body = mo_json(
+            "loc-bad",
+            "1",
+            NOW,
+            "LOCATION",
+            json!({"latitude": "north"}),
+        );
         let report = store.ingest(&[delivery("q", &body)], NOW).unwrap();
         assert_eq!(report.inserted.len(), 1, "the message is kept");
         assert_eq!(media_status(&store, NOW, 5).unwrap().maps.locations, 0);
@@ -797,7 +841,10 @@ mod tests {
         mark_retrying(store.conn(), tried, "HTTP 404 NoSuchKey", NOW + 1, NOW).unwrap();
         let after = NOW + MEDIA_URL_LIFETIME_MS + 1;
         let expired = expire_overdue(store.conn(), after).unwrap();
-        assert_eq!(expired.iter().map(|j| j.id).collect::<Vec<_>>(), vec![tried]);
+        assert_eq!(
+            expired.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![tried]
+        );
         let item = media_item(&store, tried).unwrap().unwrap();
         assert_eq!(item.state, MediaState::Expired);
         assert!(item.last_error.unwrap().contains("HTTP 404 NoSuchKey"));
@@ -813,10 +860,16 @@ mod tests {
         claim_due(store.conn_mut(), NOW).unwrap().unwrap();
         record_progress(store.conn(), id, 10, Some(100)).unwrap();
         let item = media_item(&store, id).unwrap().unwrap();
-        assert_eq!((item.state, item.progress_bytes), (MediaState::Downloading, Some(10)));
+        assert_eq!(
+            (item.state, item.progress_bytes),
+            (MediaState::Downloading, Some(10))
+        );
         assert_eq!(requeue_downloading(store.conn(), NOW + 5).unwrap(), 1);
         let item = media_item(&store, id).unwrap().unwrap();
-        assert_eq!((item.state, item.progress_bytes, item.attempts), (MediaState::Queued, None, 1));
+        assert_eq!(
+            (item.state, item.progress_bytes, item.attempts),
+            (MediaState::Queued, None, 1)
+        );
     }
 
     #[test]
@@ -836,9 +889,15 @@ mod tests {
         mark_saved(store.conn(), a, &file(false), NOW).unwrap();
         mark_saved(store.conn(), b, &file(true), NOW).unwrap();
         let s = media_status(&store, NOW, 5).unwrap();
-        assert_eq!((s.counts.saved, s.counts.queued, s.counts.total()), (2, 1, 3));
+        assert_eq!(
+            (s.counts.saved, s.counts.queued, s.counts.total()),
+            (2, 1, 3)
+        );
         assert_eq!((s.bytes_saved, s.bytes_on_disk), (2000, 1000));
         assert_eq!((s.mime_mismatches, s.at_risk), (1, 1));
-        assert_eq!(s.next_deadlines.iter().map(|i| i.id).collect::<Vec<_>>(), vec![c]);
+        assert_eq!(
+            s.next_deadlines.iter().map(|i| i.id).collect::<Vec<_>>(),
+            vec![c]
+        );
     }
 }

@@ -23,8 +23,8 @@ use crate::error::StoreError;
 
 pub use ingest::{Incoming, IngestReport, StoredRef};
 pub use media::{MEDIA_URL_LIFETIME_MS, MediaState};
-pub use quarantine::{QuarantineItem, RedecodeReport};
 pub use organise::{ContactNote, Label, Organised};
+pub use quarantine::{QuarantineItem, RedecodeReport};
 pub use queries::{ConversationFilter, ConversationSummary, Counts, MediaInfo, TimelineMessage};
 pub use search::{MAX_CONTEXT, Search, TimelineAround};
 

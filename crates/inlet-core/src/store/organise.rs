@@ -249,7 +249,11 @@ impl Store {
     }
 
     /// Takes a label off a chat (not there is a no-op).
-    pub fn unassign_label(&mut self, conversation_id: i64, label_id: i64) -> Result<(), StoreError> {
+    pub fn unassign_label(
+        &mut self,
+        conversation_id: i64,
+        label_id: i64,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "DELETE FROM conversation_labels WHERE conversation_id = ?1 AND label_id = ?2",
             [conversation_id, label_id],
@@ -300,5 +304,216 @@ impl Store {
         } else {
             Err(StoreError::NotFound(format!("{what} {id}")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::store::{ConversationFilter, Incoming};
+    use crate::test_support::{delivery, mo_json};
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    fn text(id: &str, from: &str, ts: i64) -> Incoming {
+        delivery(id, &mo_json(id, from, ts, "TEXT", json!("hi")))
+    }
+
+    fn store_with_chats(n: usize) -> (tempfile::TempDir, Store, Vec<i64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let batch: Vec<_> = (0..n)
+            .map(|i| text(&format!("m{i}"), &format!("10{i}"), 1_000 + i as i64))
+            .collect();
+        let report = store.ingest(&batch, NOW).unwrap();
+        let ids = report.inserted.iter().map(|r| r.conversation_id).collect();
+        (dir, store, ids)
+    }
+
+    #[test]
+    fn labels_are_created_renamed_recoloured_assigned_and_deleted() {
+        let (_d, mut s, chats) = store_with_chats(3);
+        let vip = s.create_label("  VIP ", "#FFAA00", 1).unwrap();
+        assert_eq!((vip.name.as_str(), vip.colour.as_str()), ("VIP", "#ffaa00"));
+        let eu = s.create_label("EU", "#0000ff", 1).unwrap();
+        s.assign_label(chats[0], vip.id, 2).unwrap();
+        s.assign_label(chats[0], eu.id, 2).unwrap();
+        s.assign_label(chats[2], vip.id, 2).unwrap();
+        s.assign_label(chats[2], vip.id, 3).unwrap(); // again: no-op
+
+        let names = |ls: Vec<Label>| {
+            ls.into_iter()
+                .map(|l| (l.name, l.conversations))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(s.labels().unwrap()),
+            [("EU".into(), 1), ("VIP".into(), 2)]
+        );
+        assert_eq!(
+            names(s.conversation_labels(chats[0]).unwrap()),
+            [("EU".into(), 1), ("VIP".into(), 2)]
+        );
+        assert!(s.conversation_labels(chats[1]).unwrap().is_empty());
+        let with: Vec<i64> = s
+            .conversations_with_label(vip.id)
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(with, [chats[2], chats[0]], "chat-list order: newest first");
+        s.set_pinned(chats[0], true).unwrap();
+        let with: Vec<i64> = s
+            .conversations_with_label(vip.id)
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(with, [chats[0], chats[2]], "pinned first");
+        assert_eq!(s.label_assignments().unwrap().len(), 3);
+
+        s.rename_label(vip.id, "Very important").unwrap();
+        s.set_label_colour(vip.id, "#123456").unwrap();
+        let renamed = s
+            .labels()
+            .unwrap()
+            .into_iter()
+            .find(|l| l.id == vip.id)
+            .unwrap();
+        assert_eq!(
+            (renamed.name.as_str(), renamed.colour.as_str()),
+            ("Very important", "#123456")
+        );
+
+        s.unassign_label(chats[0], eu.id).unwrap();
+        s.unassign_label(chats[0], eu.id).unwrap(); // not there: no-op
+        s.delete_label(vip.id).unwrap();
+        assert!(s.label_assignments().unwrap().is_empty());
+        assert_eq!(names(s.labels().unwrap()), [("EU".into(), 0)]);
+        // Readers see the same.
+        assert_eq!(s.reader().unwrap().labels().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_names_colours_and_ids_are_refused_clearly() {
+        let (_d, mut s, chats) = store_with_chats(1);
+        let invalid = |r: Result<Label, StoreError>| matches!(r, Err(StoreError::Invalid(_)));
+        assert!(invalid(s.create_label("   ", "#000000", 1)));
+        assert!(invalid(s.create_label(&"x".repeat(65), "#000000", 1)));
+        assert!(invalid(s.create_label("a\nb", "#000000", 1)));
+        for colour in ["red", "#fff", "#12345g", "#1234567", "000000", "#00000;}"] {
+            assert!(invalid(s.create_label("ok", colour, 1)), "{colour}");
+        }
+        let vip = s.create_label("VIP", "#000000", 1).unwrap();
+        let err = s.create_label("vip", "#000000", 1).unwrap_err();
+        assert!(err.to_string().contains("already a label"), "{err}");
+        s.create_label("Other", "#000000", 1).unwrap();
+        assert!(matches!(
+            s.rename_label(vip.id, "other"),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            s.rename_label(999, "x"),
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(matches!(s.delete_label(999), Err(StoreError::NotFound(_))));
+        assert!(matches!(
+            s.assign_label(999, vip.id, 1),
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.assign_label(chats[0], 999, 1),
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(matches!(s.mark_unread(999), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn read_and_unread() {
+        let (_d, mut s, chats) = store_with_chats(1);
+        let unread = |s: &Store| s.conversation(chats[0]).unwrap().unwrap().unread_count;
+        assert_eq!(unread(&s), 1);
+        s.mark_read(chats[0]).unwrap();
+        assert_eq!(unread(&s), 0);
+        s.mark_unread(chats[0]).unwrap();
+        assert_eq!(unread(&s), 1);
+        let filter = ConversationFilter {
+            unread_only: true,
+            ..Default::default()
+        };
+        assert_eq!(s.conversations(&filter).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_note_per_contact_is_set_replaced_and_cleared() {
+        let (_d, mut s, _) = store_with_chats(1);
+        assert_eq!(s.contact_note("100").unwrap(), None);
+        let note = s
+            .set_contact_note("+1 (00)", "Prefers email", 5)
+            .unwrap()
+            .unwrap();
+        assert_eq!(note.number, "100");
+        s.set_contact_note("100", "Prefers calls\nafter 6", 6)
+            .unwrap();
+        let got = s.contact_note("+100").unwrap().unwrap();
+        assert_eq!(
+            (got.text.as_str(), got.updated_at_ms),
+            ("Prefers calls\nafter 6", 6)
+        );
+        assert_eq!(s.set_contact_note("100", "  ", 7).unwrap(), None);
+        assert_eq!(s.contact_note("100").unwrap(), None);
+        assert!(matches!(
+            s.set_contact_note("+ -", "x", 1),
+            Err(StoreError::Invalid(_))
+        ));
+        let long = "é".repeat(MAX_NOTE_CHARS + 1);
+        assert!(matches!(
+            s.set_contact_note("100", &long, 1),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn labels_follow_a_chat_merged_by_a_number_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path().join("inlet.db")).unwrap();
+        // The new number writes first (its own chat), then the notice joins it to the old one.
+        let first = s
+            .ingest(&[text("old", "111", 1_000), text("new", "222", 2_000)], NOW)
+            .unwrap();
+        let (old_chat, new_chat) = (
+            first.inserted[0].conversation_id,
+            first.inserted[1].conversation_id,
+        );
+        let vip = s.create_label("VIP", "#ff0000", 1).unwrap();
+        let eu = s.create_label("EU", "#0000ff", 1).unwrap();
+        s.assign_label(new_chat, vip.id, 1).unwrap();
+        s.assign_label(old_chat, eu.id, 1).unwrap();
+        let notice = mo_json(
+            "chg",
+            "111",
+            3_000,
+            "SYSTEM",
+            json!({"body": "changed from 111 to 222", "type": "customer_changed_number", "wa_id": "222"}),
+        );
+        let report = s.ingest(&[delivery("chg", &notice)], NOW).unwrap();
+        assert_eq!(report.removed_conversations, [new_chat]);
+        let names: Vec<String> = s
+            .conversation_labels(old_chat)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        assert_eq!(names, ["EU", "VIP"]);
+        assert_eq!(
+            s.labels()
+                .unwrap()
+                .iter()
+                .map(|l| l.conversations)
+                .sum::<u32>(),
+            2
+        );
     }
 }

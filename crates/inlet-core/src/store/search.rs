@@ -15,6 +15,9 @@ use crate::search::{
     MessageKind, SCAN_BUDGET, SearchCursor, SearchHit, SearchMethod, SearchPage, SearchQuery,
 };
 
+/// Above this many matching messages a term counts as common (see `is_dense`).
+const DENSE_MATCHES: i64 = 2_000;
+
 /// The most messages [`Search::timeline_around`] returns on either side of the target.
 pub const MAX_CONTEXT: u32 = 500;
 
@@ -127,14 +130,33 @@ fn statement(query: &SearchQuery, fts: Option<&str>, row_limit: u32) -> (String,
 }
 
 fn run(conn: &Connection, query: &SearchQuery) -> Result<SearchPage, StoreError> {
+    run_with_budget(conn, query, SCAN_BUDGET)
+}
+
+/// [`run`] with a given budget of rows examined per page (when rows are checked here).
+fn run_with_budget(
+    conn: &Connection,
+    query: &SearchQuery,
+    budget: u32,
+) -> Result<SearchPage, StoreError> {
     let terms = terms(&query.text);
-    let fts = fts_expression(&terms);
-    // Terms the index cannot check, and the kind filter, are checked here row by row; then the
-    // rows read are bounded by the budget. Otherwise every row read is a hit.
-    let unchecked: Vec<Term> = terms.iter().filter(|t| !t.indexable()).cloned().collect();
+    // A common term matches so many messages that finding them all and sorting them by time
+    // costs more than reading the newest messages until a page is full; see `is_dense`.
+    let fts = match fts_expression(&terms) {
+        Some(expr) if !is_dense(conn, &expr)? => Some(expr),
+        _ => None,
+    };
+    // What the index does not check (1–2 character terms; every term when the index is not
+    // used) and the kind filter are checked here, row by row; then the rows read are bounded by
+    // the budget. Otherwise every row read is a hit.
+    let unchecked: Vec<Term> = terms
+        .iter()
+        .filter(|t| fts.is_none() || !t.indexable())
+        .cloned()
+        .collect();
     let checks_rows = !unchecked.is_empty() || !query.kinds.is_empty();
     let limit = query.page_size();
-    let row_limit = if checks_rows { SCAN_BUDGET } else { limit + 1 };
+    let row_limit = if checks_rows { budget } else { limit + 1 };
     let (sql, args) = statement(query, fts.as_deref(), row_limit);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(args))?;
@@ -183,6 +205,21 @@ fn run(conn: &Connection, query: &SearchQuery) -> Result<SearchPage, StoreError>
         },
         budget_exhausted,
     })
+}
+
+/// Whether more than [`DENSE_MATCHES`] messages match `fts`. Then a match is so frequent that
+/// the newest page is found sooner by reading messages newest first (on average fewer than
+/// `page × store size / DENSE_MATCHES` rows) than by collecting every match and sorting it by
+/// time; below it, the index's matches are few enough to sort. The index answers this quickly:
+/// it returns matches in row-id order and stops at the limit.
+fn is_dense(conn: &Connection, fts: &str) -> Result<bool, StoreError> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1
+                                   ORDER BY rowid DESC LIMIT ?2)",
+        )?
+        .query_row(params![fts, DENSE_MATCHES + 1], |r| r.get(0))?;
+    Ok(n > DENSE_MATCHES)
 }
 
 fn cursor_of(hit: &SearchHit) -> SearchCursor {
@@ -253,4 +290,109 @@ fn exists(
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(params![conversation_id, ts, id], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::test_support::{delivery, mo_json};
+
+    #[test]
+    fn a_scan_stops_at_its_budget_and_its_cursor_continues_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let batch: Vec<_> = (0..10)
+            .map(|i| {
+                let body = if i == 1 { "你好" } else { "nothing here" };
+                let json = mo_json(&format!("m{i}"), "1", 1_000 + i, "TEXT", body.into());
+                delivery(&format!("q{i}"), &json)
+            })
+            .collect();
+        store.ingest(&batch, 5_000).unwrap();
+        let mut query = SearchQuery::text("你好");
+        let mut pages = 0;
+        let hit = loop {
+            let page = run_with_budget(store.conn(), &query, 3).unwrap();
+            pages += 1;
+            assert_eq!(page.method, SearchMethod::Scan);
+            if let Some(hit) = page.hits.first() {
+                break hit.clone();
+            }
+            assert!(
+                page.budget_exhausted,
+                "an empty page before the end says why"
+            );
+            query.cursor = page.next;
+            assert!(query.cursor.is_some());
+        };
+        assert_eq!(hit.message_id, "m1");
+        // Rows 9..7, 6..4, 3..1: the third page reaches it.
+        assert_eq!(pages, 3);
+        // The next page examines the last row and ends the search.
+        query.cursor = Some(cursor_of(&hit));
+        let last = run_with_budget(store.conn(), &query, 3).unwrap();
+        assert!(last.hits.is_empty() && last.next.is_none() && !last.budget_exhausted);
+    }
+
+    #[test]
+    fn a_common_term_is_found_newest_first_by_reading_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let n = DENSE_MATCHES as i64 + 100;
+        // Arrival order is the reverse of send time: only a time ordering gets this right.
+        let batch: Vec<_> = (0..n)
+            .map(|i| {
+                let body = format!("order {i}");
+                let json = mo_json(&format!("m{i}"), "1", 1_000_000 - i, "TEXT", body.into());
+                delivery(&format!("q{i}"), &json)
+            })
+            .collect();
+        store.ingest(&batch, 5_000).unwrap();
+        let mut query = SearchQuery {
+            limit: Some(500),
+            ..SearchQuery::text("ORDER")
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = run(store.conn(), &query).unwrap();
+            assert_eq!(page.method, SearchMethod::Scan);
+            assert!(page.hits.iter().all(|h| h.snippet.iter().any(|p| p.matched)));
+            seen.extend(page.hits.iter().map(|h| h.timestamp_ms));
+            match page.next {
+                Some(next) => query.cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len() as i64, n);
+        assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
+        // Narrowed by a rare second term, the index finds it again.
+        let page = run(store.conn(), &SearchQuery::text("order 2050")).unwrap();
+        assert_eq!(page.method, SearchMethod::Index);
+        assert_eq!(page.hits[0].message_id, "m2050");
+    }
+
+    #[test]
+    fn an_index_search_reads_only_what_the_page_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let batch: Vec<_> = (0..5)
+            .map(|i| {
+                delivery(
+                    &format!("q{i}"),
+                    &mo_json(&format!("m{i}"), "1", i, "TEXT", "order".into()),
+                )
+            })
+            .collect();
+        store.ingest(&batch, 5_000).unwrap();
+        let query = SearchQuery {
+            limit: Some(2),
+            ..SearchQuery::text("order")
+        };
+        let page = run_with_budget(store.conn(), &query, 1).unwrap();
+        // The budget does not apply: no row is checked here.
+        assert_eq!(page.hits.len(), 2);
+        assert!(!page.budget_exhausted);
+        assert_eq!(page.next, Some(cursor_of(&page.hits[1])));
+    }
 }

@@ -34,7 +34,10 @@ pub fn mo(id: &str, from: &str, ts: i64, msg_type: &str, message: Value, extra: 
 }
 
 pub fn text(id: &str, from: &str, ts: i64, body: &str) -> Incoming {
-    delivery(&format!("q-{id}"), &mo(id, from, ts, "TEXT", json!(body), json!({})))
+    delivery(
+        &format!("q-{id}"),
+        &mo(id, from, ts, "TEXT", json!(body), json!({})),
+    )
 }
 
 pub fn open(dir: &Path) -> Store {
@@ -43,7 +46,10 @@ pub fn open(dir: &Path) -> Store {
 
 /// The project's MO fixtures.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/chatapp-mo/");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/chatapp-mo/"
+    );
     std::fs::read(format!("{dir}{name}")).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
@@ -75,8 +81,9 @@ pub fn sql(db: &Path) -> rusqlite::Connection {
 /// Every row of every table, as text, table by table: two stores with equal dumps hold the same
 /// data.
 pub fn dump(db: &Path) -> Vec<(String, Vec<String>)> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .unwrap()
@@ -92,7 +99,12 @@ pub fn dump(db: &Path) -> Vec<(String, Vec<String>)> {
             let mut rows: Vec<String> = stmt
                 .query_map([], |r| {
                     let cells: Vec<String> = (0..n)
-                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .map(|i| match r.get_ref(i).unwrap() {
+                            rusqlite::types::ValueRef::Text(t) => {
+                                format!("'{}'", String::from_utf8_lossy(t))
+                            }
+                            other => format!("{other:?}"),
+                        })
                         .collect();
                     Ok(cells.join("|"))
                 })
@@ -107,6 +119,11 @@ pub fn dump(db: &Path) -> Vec<(String, Vec<String>)> {
 
 /// A small valid PNG (a 2×2 image of one colour), for saved photos and map tiles.
 pub fn png(rgb: [u8; 3]) -> Vec<u8> {
+    png_sized(2, rgb)
+}
+
+/// A valid PNG of `side × side` pixels of one colour (`side` ≤ 100).
+pub fn png_sized(side: u32, rgb: [u8; 3]) -> Vec<u8> {
     // Built by hand: signature, IHDR, one stored (uncompressed) zlib IDAT, IEND.
     fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
         out.extend((data.len() as u32).to_be_bytes());
@@ -120,7 +137,11 @@ pub fn png(rgb: [u8; 3]) -> Vec<u8> {
         for &b in bytes {
             crc ^= b as u32;
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -134,9 +155,9 @@ pub fn png(rgb: [u8; 3]) -> Vec<u8> {
         (b << 16) | a
     }
     let mut raw = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..side {
         raw.push(0); // filter: none
-        for _ in 0..2 {
+        for _ in 0..side {
             raw.extend(rgb);
         }
     }
@@ -147,8 +168,8 @@ pub fn png(rgb: [u8; 3]) -> Vec<u8> {
     z.extend(adler32(&raw).to_be_bytes());
     let mut out = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
     let mut ihdr = Vec::new();
-    ihdr.extend(2u32.to_be_bytes());
-    ihdr.extend(2u32.to_be_bytes());
+    ihdr.extend(side.to_be_bytes());
+    ihdr.extend(side.to_be_bytes());
     ihdr.extend([8, 2, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
     chunk(&mut out, b"IDAT", &z);
@@ -174,7 +195,12 @@ pub fn add_map(db: &Path, rowid: i64, dir: &Path, z: u8, lat: f64, lon: f64) -> 
     let block = inlet_core::media::tiles::block(lat, lon, z).unwrap();
     let conn = sql(db);
     let mut files = Vec::new();
-    let colours = [[200, 220, 200], [210, 210, 235], [235, 225, 200], [220, 200, 210]];
+    let colours = [
+        [200, 220, 200],
+        [210, 210, 235],
+        [235, 225, 200],
+        [220, 200, 210],
+    ];
     for (i, (tx, ty)) in block.tiles().enumerate() {
         let path = dir.join(format!("tiles/{z}/{tx}/{ty}.png"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -42,7 +42,9 @@ impl Harness {
     pub async fn new() -> Harness {
         let sim = start_sim().await;
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Mutex::new(Store::open(dir.path().join("inlet.db")).unwrap()));
+        let store = Arc::new(Mutex::new(
+            Store::open(dir.path().join("inlet.db")).unwrap(),
+        ));
         Harness {
             sim,
             dir,
@@ -171,7 +173,19 @@ impl Harness {
             if ok(&item) {
                 return item;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}: {item:?}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {item:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits (polling, with a deadline) until `ok` holds.
+    pub async fn wait_until(&self, what: &str, ok: impl Fn(&Harness) -> bool) {
+        let deadline = Instant::now() + PATIENCE;
+        while !ok(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
@@ -207,7 +221,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Bytes that are no known file type.
 pub fn sample(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8).collect()
+    (0..len)
+        .map(|i| ((i * 31 + usize::from(seed) * 7) % 251) as u8)
+        .collect()
 }
 
 /// One `MediaChanged` event: (media id, state, bytes_done, bytes_total).

@@ -113,7 +113,11 @@ mod tests {
     fn tiles_are_real_pngs_and_differ_between_neighbours() {
         let a = render(15, 27320, 13490).unwrap();
         assert!(a.starts_with(b"\x89PNG\r\n\x1a\n"));
-        assert_eq!(a, render(15, 27320, 13490).unwrap(), "the same tile is the same bytes");
+        assert_eq!(
+            a,
+            render(15, 27320, 13490).unwrap(),
+            "the same tile is the same bytes"
+        );
         assert_ne!(a, render(15, 27321, 13490).unwrap());
         let decoder = png::Decoder::new(std::io::Cursor::new(a));
         let reader = decoder.read_info().unwrap();

@@ -36,7 +36,9 @@ pub fn sanitise_file_name(name: &str) -> String {
         }
         out.push(c);
     }
-    let out = out.trim_start_matches(['.', '_', '-']).trim_end_matches(['.', '_']);
+    let out = out
+        .trim_start_matches(['.', '_', '-'])
+        .trim_end_matches(['.', '_']);
     let out = shorten(out);
     if out.is_empty() {
         "file".to_string()
@@ -96,10 +98,7 @@ mod tests {
         assert_eq!(sanitise_file_name("..."), "file");
         assert_eq!(sanitise_file_name(""), "file");
         assert_eq!(sanitise_file_name(".hidden"), "hidden");
-        assert_eq!(
-            sanitise_file_name("in voice <1>?*.pdf"),
-            "in_voice_1_.pdf"
-        );
+        assert_eq!(sanitise_file_name("in voice <1>?*.pdf"), "in_voice_1_.pdf");
         assert_eq!(sanitise_file_name("发票 2024.pdf"), "发票_2024.pdf");
         assert_eq!(sanitise_file_name("a\u{0}b\nc"), "a_b_c");
     }

@@ -41,7 +41,11 @@ fn meta(m: &MessageRow) -> String {
         s.push_str(" <span class=\"estimated\">(time of arrival; the message had none)</span>");
     }
     if m.duplicates > 0 {
-        let _ = write!(s, " <span class=\"dups\">(delivered {} more times)</span>", m.duplicates);
+        let _ = write!(
+            s,
+            " <span class=\"dups\">(delivered {} more times)</span>",
+            m.duplicates
+        );
     }
     s.push_str("</div>\n");
     s
@@ -58,7 +62,10 @@ fn body(m: &MessageRow, map: Map, assets: &mut Assets) -> String {
         }
         Content::Video { name, filename, .. } => {
             let mut s = attachment(m, media, "🎥 Video", assets);
-            s.push_str(&opt_paragraph("caption", name.as_deref().or(filename.as_deref())));
+            s.push_str(&opt_paragraph(
+                "caption",
+                name.as_deref().or(filename.as_deref()),
+            ));
             s
         }
         Content::Audio { name, .. } => {
@@ -78,7 +85,14 @@ fn body(m: &MessageRow, map: Map, assets: &mut Assets) -> String {
             address,
             latitude,
             longitude,
-        } => location(name.as_deref(), address.as_deref(), *latitude, *longitude, map, assets),
+        } => location(
+            name.as_deref(),
+            address.as_deref(),
+            *latitude,
+            *longitude,
+            map,
+            assets,
+        ),
         Content::Reply { text, payload } => {
             let mut s = format!(
                 "<p class=\"reply\">↩️ Tapped the button <strong>{}</strong></p>\n",
@@ -132,7 +146,12 @@ fn opt_paragraph(class: &str, text: Option<&str>) -> String {
 }
 
 /// The attachment itself when its file was copied, else a card saying where it stands.
-fn attachment(m: &MessageRow, media: Option<&MediaRow>, label: &str, assets: &mut Assets) -> String {
+fn attachment(
+    m: &MessageRow,
+    media: Option<&MediaRow>,
+    label: &str,
+    assets: &mut Assets,
+) -> String {
     let Some(media) = media else {
         return format!(
             "<div class=\"card attachment\">{label} <span class=\"state\">(no download link \
@@ -140,7 +159,9 @@ fn attachment(m: &MessageRow, media: Option<&MediaRow>, label: &str, assets: &mu
         );
     };
     if let Some(file) = assets.copy_media(m, media) {
-        let (href, name) = (esc(&file.href), esc(&file.name));
+        // The link reads as the sender named the file; it points at the sanitised copy.
+        let shown = media.filename.as_deref().filter(|f| !f.trim().is_empty());
+        let (href, name) = (esc(&file.href), esc(shown.unwrap_or(&file.name)));
         return match media.kind {
             MediaKind::Image => format!(
                 "<a href=\"{href}\"><img class=\"photo\" src=\"{href}\" alt=\"{label}\"></a>\n"
@@ -211,7 +232,10 @@ fn location(
     if let Some(a) = address {
         let _ = write!(s, "<br>{}", esc(a));
     }
-    let _ = writeln!(s, "<br><span class=\"coords\">{lat:.6}, {lon:.6}</span></div>");
+    let _ = writeln!(
+        s,
+        "<br><span class=\"coords\">{lat:.6}, {lon:.6}</span></div>"
+    );
     s
 }
 
@@ -226,7 +250,10 @@ fn map_svg(view: &MapView, assets: &mut Assets) -> Option<String> {
     );
     for (i, tile) in view.tiles.iter().enumerate() {
         let href = assets.copy_tile(tile.z, tile.x, tile.y, &tile.path)?;
-        let (col, row) = (i as u32 % view.columns.max(1), i as u32 / view.columns.max(1));
+        let (col, row) = (
+            i as u32 % view.columns.max(1),
+            i as u32 / view.columns.max(1),
+        );
         let _ = writeln!(
             s,
             "<image href=\"{}\" x=\"{}\" y=\"{}\" width=\"{t}\" height=\"{t}\"/>",
