@@ -22,6 +22,9 @@ use crate::state::AppState;
 const MIN_GAP: Duration = Duration::from_secs(5);
 /// Longest text shown from a message.
 const MAX_BODY_CHARS: usize = 160;
+/// Messages stored this soon after the inbox opened are the backlog collected while the app
+/// was closed, not news: they are in the list, but do not pop up one notification after another.
+const QUIET_START: Duration = Duration::from_secs(15);
 
 pub struct Notifier {
     app: AppHandle,
@@ -29,6 +32,7 @@ pub struct Notifier {
     pending: BTreeSet<i64>,
     messages: u32,
     last_sent: Option<Instant>,
+    opened: Instant,
 }
 
 impl Notifier {
@@ -39,6 +43,7 @@ impl Notifier {
             pending: BTreeSet::new(),
             messages: 0,
             last_sent: None,
+            opened: Instant::now(),
         }
     }
 
@@ -56,6 +61,11 @@ impl Notifier {
                 Event::Counts { counts } => crate::tray::show_unread(&self.app, counts.unread),
                 _ => {}
             }
+        }
+        if self.opened.elapsed() < QUIET_START {
+            self.pending.clear();
+            self.messages = 0;
+            return;
         }
         let due = self.last_sent.is_none_or(|sent| sent.elapsed() >= MIN_GAP);
         if self.pending.is_empty() || !due {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use inlet_core::events::{self, EventSender};
 use inlet_core::media::{MediaKeeper, MediaOptions, TileConfig};
 use inlet_core::secrets::{self, AccessKey};
-use inlet_core::store::Store;
+use inlet_core::store::{Queries as _, Store};
 use inlet_core::sync::{SharedStore, SyncEngine, SyncOptions};
 use inlet_mns::{
     ChatAppTokenProvider, CredentialProvider, Credentials, MnsClient, StaticCredentials,
@@ -112,6 +112,10 @@ impl Session {
             flusher: (cancel_flush, Mutex::new(Some(flusher))),
         });
         session.start_workers(settings).await?;
+        let tray_app = app.clone();
+        if let Ok(counts) = session.readers.run(|conn| Ok(conn.core.counts()?)).await {
+            crate::tray::show_unread(&tray_app, counts.unread);
+        }
         Ok(session)
     }
 

@@ -130,6 +130,7 @@ impl AppState {
             old.close().await;
         }
         self.set_open_problem(None);
+        crate::tray::show_unread(app, 0);
         let _ = app.emit(SESSION_EVENT, ());
         Ok(())
     }

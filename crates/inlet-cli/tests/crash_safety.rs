@@ -27,18 +27,26 @@ fn inlet() -> Command {
 
 fn collector(sim: &Sim, db: &Path, until_empty: bool) -> Child {
     let mut cmd = inlet();
-    cmd.args(["sync", "--db"]).arg(db).args(["--endpoint", &sim.endpoint(), "--queue", QUEUE]);
+    cmd.args(["sync", "--db"])
+        .arg(db)
+        .args(["--endpoint", &sim.endpoint(), "--queue", QUEUE]);
     if until_empty {
         cmd.arg("--until-empty");
     }
-    cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("inlet sync starts")
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("inlet sync starts")
 }
 
 async fn backlog(sim: &Sim, n: usize) {
     // A short visibility timeout, so messages a killed collector had received come back soon.
     let provider = Arc::new(StaticCredentials::new(Credentials::new(ID, SECRET)));
     let client = MnsClient::new(&sim.endpoint(), provider).unwrap();
-    let config = QueueConfig { visibility_timeout: Some(2), ..QueueConfig::default() };
+    let config = QueueConfig {
+        visibility_timeout: Some(2),
+        ..QueueConfig::default()
+    };
     client.queue(QUEUE).create(&config).await.unwrap();
     for i in 0..n {
         let body = format!(
@@ -66,13 +74,24 @@ async fn wait_for_deliveries(sim: &Sim, deliveries: u64) {
 }
 
 fn exported_ids(db: &Path) -> HashMap<String, usize> {
-    let out = inlet().args(["export", "--db"]).arg(db).args(["--format", "json"]).output().unwrap();
-    assert!(out.status.success(), "export failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = inlet()
+        .args(["export", "--db"])
+        .arg(db)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "export failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut seen = HashMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let row: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_ne!(row["quarantined"], true, "nothing here is malformed: {row}");
-        *seen.entry(row["message_id"].as_str().unwrap().to_owned()).or_default() += 1;
+        *seen
+            .entry(row["message_id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     seen
 }
@@ -93,15 +112,26 @@ async fn kill_repeatedly_then_drain(faults: Faults, messages: usize, kills: usiz
         child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix: no clean-up runs
         child.wait().unwrap();
     }
-    let stored_before_drain = if db.exists() { exported_ids(&db).len() } else { 0 };
-    assert!(stored_before_drain > 0, "the killed collectors stored something");
+    let stored_before_drain = if db.exists() {
+        exported_ids(&db).len()
+    } else {
+        0
+    };
+    assert!(
+        stored_before_drain > 0,
+        "the killed collectors stored something"
+    );
 
     sim.set_faults(Faults::default());
     let status = collector(&sim, &db, true).wait().unwrap();
     assert!(status.success(), "inlet sync --until-empty exits 0");
 
     let stats = sim.stats(QUEUE).unwrap();
-    assert_eq!((stats.visible, stats.inflight, stats.delayed), (0, 0, 0), "queue empty: {stats:?}");
+    assert_eq!(
+        (stats.visible, stats.inflight, stats.delayed),
+        (0, 0, 0),
+        "queue empty: {stats:?}"
+    );
     let seen = exported_ids(&db);
     assert_eq!(seen.len(), messages, "every message stored");
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();

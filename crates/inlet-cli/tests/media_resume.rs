@@ -57,6 +57,16 @@ fn temp_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// A child process that is killed if the test fails before it ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -98,19 +108,22 @@ async fn a_download_killed_midway_completes_on_the_next_run() {
 
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.sqlite3");
-    let mut child = collector(&sim, &db, false);
-    // Mid-download: the job is marked downloading and part of the body is in a temporary file.
+    let mut child = Reaped(collector(&sim, &db, false));
+    // Mid-download: the job is marked downloading, has received bytes, and a temporary file
+    // holds the download.
     wait_until("a download in progress", || {
-        let downloading =
-            items(&db).is_some_and(|i| i.len() == 1 && i[0].state == MediaState::Downloading);
-        let partial = temp_files(dir.path())
-            .iter()
-            .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0));
-        downloading && partial
+        let downloading = items(&db).is_some_and(|i| {
+            i.len() == 1
+                && i[0].state == MediaState::Downloading
+                && i[0]
+                    .progress_bytes
+                    .is_some_and(|b| b > 0 && b < bytes.len() as i64)
+        });
+        downloading && !temp_files(dir.path()).is_empty()
     })
     .await;
-    child.kill().expect("SIGKILL");
-    child.wait().unwrap();
+    child.0.kill().expect("SIGKILL");
+    child.0.wait().unwrap();
     let after_kill = items(&db).unwrap();
     assert_eq!(
         after_kill[0].state,
@@ -119,10 +132,10 @@ async fn a_download_killed_midway_completes_on_the_next_run() {
     );
     assert_eq!(after_kill[0].path, None);
 
-    let mut second = collector(&sim, &db, true);
+    let mut second = Reaped(collector(&sim, &db, true));
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
-        if let Some(status) = second.try_wait().unwrap() {
+        if let Some(status) = second.0.try_wait().unwrap() {
             break status;
         }
         assert!(
@@ -194,28 +207,30 @@ async fn inlet_media_lists_the_deadlines_at_risk() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inlet.sqlite3");
     let data = dir.path().join("elsewhere");
-    let mut child = inlet()
-        .args(["sync", "--db"])
-        .arg(&db)
-        .args([
-            "--endpoint",
-            &sim.endpoint(),
-            "--queue",
-            QUEUE,
-            "--no-map-tiles",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped(
+        inlet()
+            .args(["sync", "--db"])
+            .arg(&db)
+            .args([
+                "--endpoint",
+                &sim.endpoint(),
+                "--queue",
+                QUEUE,
+                "--no-map-tiles",
+                "--data-dir",
+            ])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_until("a failed attempt", || {
         items(&db).is_some_and(|i| i.len() == 1 && i[0].state == MediaState::Retrying)
     })
     .await;
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
     assert!(
         data.join("media").join("tmp").is_dir(),
         "--data-dir is used"

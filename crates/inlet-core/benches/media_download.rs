@@ -165,7 +165,13 @@ fn curl_run(urls: &[String], concurrency: usize) -> Option<f64> {
     std::fs::write(&config, lines).ok()?;
     let start = Instant::now();
     let status = Command::new("curl")
-        .args(["--silent", "--fail", "--parallel", "--parallel-max"])
+        .args([
+            "--silent",
+            "--no-progress-meter",
+            "--fail",
+            "--parallel",
+            "--parallel-max",
+        ])
         .arg(concurrency.to_string())
         .arg("--config")
         .arg(&config)

@@ -1,7 +1,9 @@
 //! Inlet's core, free of any UI framework: decoding ChatApp inbound messages (`decode`), the
 //! SQLite store (`store`), the sync engine that moves messages from the queue into the store
-//! and acknowledges them (`sync`), the events the UI listens to (`events`), the AccessKey in the
-//! OS keychain (`secrets`) and export (`export`).
+//! and acknowledges them (`sync`), the media keeper that saves attachments and map tiles before
+//! their URLs die (`media`), the events the UI listens to (`events`), the AccessKey in the OS
+//! keychain (`secrets`), search (`search`, run through `store::Search`), export and import
+//! (`export`), and backup and restore (`backup`).
 
 pub mod backup;
 pub mod decode;

@@ -288,8 +288,8 @@ async fn connectivity_reports_rejected_keys_and_recovery_from_outages() {
         error_rate: 1.0,
         ..Faults::default()
     });
+    std::fs::create_dir_all(dir.path().join("b")).unwrap();
     let store = open_store(&dir.path().join("b"));
-    std::fs::create_dir_all(dir.path().join("b")).ok();
     let (engine_ok, mut rx) = engine(&sim, SECRET, store.clone());
     let cancel = tokio_util::sync::CancellationToken::new();
     let mut engine_ok = engine_ok.with_cancellation(cancel.clone());

@@ -16,7 +16,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: receive_delete ENDPOINT QUEUE ACCESS_KEY_ID".into());
     };
     let secret = std::env::var("INLET_BENCH_SECRET")?;
-    let client = MnsClient::new(endpoint, Arc::new(StaticCredentials::new(Credentials::new(id, secret))))?;
+    let client = MnsClient::new(
+        endpoint,
+        Arc::new(StaticCredentials::new(Credentials::new(id, secret))),
+    )?;
     let queue = client.queue(queue.as_str());
     let started = Instant::now();
     let mut messages = 0usize;

@@ -141,6 +141,17 @@ fn typed_key(access_key_id: &str, access_key_secret: &str) -> Result<AccessKey, 
     })
 }
 
+/// Puts a typed AccessKey into the OS keychain (and nowhere else).
+async fn store_key(access_key_id: &str, access_key_secret: &str) -> Result<(), AppError> {
+    let key = typed_key(access_key_id, access_key_secret)?;
+    tauri::async_runtime::spawn_blocking(move || secrets::save_to_keychain(&key)).await??;
+    Ok(())
+}
+
+async fn forget_key() -> Result<bool, AppError> {
+    Ok(tauri::async_runtime::spawn_blocking(secrets::delete_from_keychain).await??)
+}
+
 /// Stores (or replaces) the AccessKey in the OS keychain and restarts syncing with it.
 #[tauri::command]
 pub async fn save_credentials(
@@ -148,8 +159,7 @@ pub async fn save_credentials(
     access_key_id: String,
     access_key_secret: String,
 ) -> Result<CredentialsStatus, AppError> {
-    let key = typed_key(&access_key_id, &access_key_secret)?;
-    tauri::async_runtime::spawn_blocking(move || secrets::save_to_keychain(&key)).await??;
+    store_key(&access_key_id, &access_key_secret).await?;
     if state.settings().mode == InboxMode::Live {
         state.restart_sync().await?;
     }
@@ -159,7 +169,7 @@ pub async fn save_credentials(
 /// Removes the AccessKey from the keychain; the live inbox stays readable but stops syncing.
 #[tauri::command]
 pub async fn remove_credentials(state: State<'_, AppState>) -> Result<CredentialsStatus, AppError> {
-    tauri::async_runtime::spawn_blocking(secrets::delete_from_keychain).await??;
+    forget_key().await?;
     if state.settings().mode == InboxMode::Live {
         state.restart_sync().await?;
     }
@@ -390,6 +400,72 @@ mod tests {
             off.validated().is_ok(),
             "no tile server is needed when maps are off"
         );
+    }
+
+    fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    /// Against a real Secret Service: `scripts/test` runs tests named `keychain` under
+    /// `dbus-run-session` with an unlocked throw-away gnome-keyring.
+    #[tokio::test]
+    #[ignore = "needs a Secret Service session; scripts/test runs it under dbus-run-session"]
+    async fn keychain_credentials_saved_through_the_app_stay_out_of_its_files() {
+        let data = tempfile::tempdir().unwrap();
+        let secret = format!("inlet-app-secret-{}", std::process::id());
+        // Everything the app writes beside the key: live settings and a store with a message.
+        let mut settings = Settings {
+            mode: InboxMode::Live,
+            ..Settings::default()
+        };
+        settings.connection.queues = vec!["Alicom-Queue-1-ChatAppInbound".into()];
+        settings.save(data.path()).unwrap();
+        let mut store = inlet_core::store::Store::open(data.path().join("inlet.sqlite3")).unwrap();
+        let body = br#"{"MessageId":"m1","From":"1","Type":"TEXT","Message":"hi"}"#.to_vec();
+        store
+            .ingest(
+                &[inlet_core::store::Incoming::decode("q1".into(), body, 1)],
+                1,
+            )
+            .unwrap();
+        drop(store);
+
+        store_key(" LTAI5tAppTest ", &format!(" {secret} "))
+            .await
+            .unwrap();
+        let status = read_credentials_status().await.unwrap();
+        assert_eq!(status.access_key_id.as_deref(), Some("LTAI5tAppTest"));
+        assert_eq!(status.origin, Some(KeyOrigin::Keychain));
+        let (stored, _) = secrets::resolve().unwrap();
+        assert_eq!(
+            stored.secret, secret,
+            "the keychain holds the trimmed secret"
+        );
+        let shown = serde_json::to_string(&status).unwrap();
+        assert!(
+            !shown.contains(&secret),
+            "the UI never receives the secret: {shown}"
+        );
+        for file in files_under(data.path()) {
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "the secret is in {}",
+                file.display()
+            );
+        }
+
+        assert!(forget_key().await.unwrap());
+        assert_eq!(read_credentials_status().await.unwrap().access_key_id, None);
     }
 
     /// Against the real local queue: a good key passes, a wrong secret gets the operator

@@ -27,7 +27,8 @@ impl DemoQueue {
         loop {
             if let Ok(bytes) = std::fs::read(&path)
                 && let Ok(file) = serde_json::from_slice::<Value>(&bytes)
-                && let (Some(endpoint), Some(queue)) = (file["endpoint"].as_str(), file["queue"].as_str())
+                && let (Some(endpoint), Some(queue)) =
+                    (file["endpoint"].as_str(), file["queue"].as_str())
             {
                 return Ok(DemoQueue {
                     endpoint: endpoint.to_owned(),
@@ -59,7 +60,9 @@ impl DemoQueue {
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
-            return Err(Error::Setup(format!("POST {url} answered {status}: {body}")));
+            return Err(Error::Setup(format!(
+                "POST {url} answered {status}: {body}"
+            )));
         }
         Ok(())
     }

@@ -80,6 +80,7 @@ pub fn ensure(condition: bool, message: impl Into<String>) -> Result<(), Error> 
 #[derive(Debug, Clone, Default)]
 pub struct Launch {
     args: Vec<String>,
+    seed: Option<PathBuf>,
 }
 
 impl Launch {
@@ -88,6 +89,28 @@ impl Launch {
         self.args.push(arg.into());
         self
     }
+
+    /// Starts the app on a copy of the data folder `dir` (files at its top level, e.g. a
+    /// prepared database and settings) instead of an empty one.
+    pub fn data_from(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.seed = Some(dir.into());
+        self
+    }
+}
+
+/// Copies the files directly in `from` into `to` (created).
+fn copy_files(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("creating {}: {e}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|e| format!("reading {}: {e}", from.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(entry.file_name()))
+                .map_err(|e| format!("copying {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A running app under WebDriver control.
@@ -151,13 +174,18 @@ impl Session {
     }
 
     /// Clicks the first element matching `selector`, waiting for it to appear first.
+    /// The element is scrolled to the middle of its scroll area first, where sticky headers
+    /// (the timeline's day separators) cannot cover it.
     pub async fn click(&self, selector: &str) -> Result<(), Error> {
         self.wait_for(selector, DEFAULT_TIMEOUT).await?;
+        let element = self.client.find(Locator::Css(selector)).await?;
         self.client
-            .find(Locator::Css(selector))
-            .await?
-            .click()
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });",
+                vec![serde_json::to_value(&element).map_err(|e| Error::Check(e.to_string()))?],
+            )
             .await?;
+        element.click().await?;
         Ok(())
     }
 
@@ -234,7 +262,11 @@ impl Session {
             const rows = [...list.querySelectorAll('[role=option]')];
             const row = rows.find((r) => r.querySelector('.name')?.textContent === name);
             if (row) { row.click(); return 'clicked'; }
-            if (list.scrollTop + list.clientHeight >= list.scrollHeight) return 'not found';
+            if (list.scrollTop + list.clientHeight >= list.scrollHeight) {
+                // New chats arrive at the top: look again from there.
+                list.scrollTop = 0;
+                return 'not found';
+            }
             list.scrollTop += list.clientHeight;
             return 'scrolled';
         "#;
@@ -255,7 +287,8 @@ impl Session {
                 tokio::time::sleep(POLL_INTERVAL).await;
             }
         }
-        self.wait_for_text("#chat-title", name, DEFAULT_TIMEOUT).await?;
+        self.wait_for_text("#chat-title", name, DEFAULT_TIMEOUT)
+            .await?;
         Ok(())
     }
 
@@ -282,7 +315,10 @@ impl Session {
 
     async fn text_if_present(&self, selector: &str) -> Result<Option<String>, Error> {
         match self.client.find(Locator::Css(selector)).await {
-            Ok(element) => Ok(Some(element.text().await?)),
+            // `innerText`, not WebDriver's "element text": WebKitWebDriver answers "" for text in
+            // boxes that clip their overflow (ellipsis headings, list rows), which is what it
+            // shows on screen, not what the page holds.
+            Ok(element) => Ok(Some(element.prop("innerText").await?.unwrap_or_default())),
             Err(error) if error.is_no_such_element() => Ok(None),
             Err(error) => Err(error.into()),
         }
@@ -311,6 +347,9 @@ where
         .tempdir()
         .map_err(|e| format!("cannot create a scratch folder: {e}"))?;
     let data_dir = scratch.path().join("data");
+    if let Some(seed) = &launch.seed {
+        copy_files(seed, &data_dir)?;
+    }
     // Dropping `driver` (also on panic) ends tauri-driver, WebKitWebDriver and the app.
     let driver = Driver::start(scratch.path(), &data_dir).map_err(|e| e.to_string())?;
     let client = connect(&driver, &launch).await.map_err(|e| e.to_string())?;

@@ -21,6 +21,8 @@ use super::sniff::SNIFF_BYTES;
 const ERROR_BODY_LIMIT: usize = 16 * 1024;
 /// OSS's message for a signed URL past its `Expires`.
 const OSS_EXPIRED: &str = "Request has expired";
+/// Bytes gathered before each write to the temporary file.
+const WRITE_BUFFER: usize = 256 * 1024;
 /// Longest server-provided text kept in an error message.
 const MAX_REASON_CHARS: usize = 160;
 
@@ -164,7 +166,9 @@ async fn receive(
     limits: Limits,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<Fetched, Failure> {
-    let mut file = tokio::fs::File::create(temp).await.map_err(write_failure)?;
+    let file = tokio::fs::File::create(temp).await.map_err(write_failure)?;
+    // Each write to a tokio file is a trip to the blocking pool: gather network chunks first.
+    let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
     let mut hasher = Sha256::new();
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let mut total: u64 = 0;
@@ -198,7 +202,7 @@ async fn receive(
     }
     file.flush().await.map_err(write_failure)?;
     // The file must be on disk before it is renamed into place and the job marked saved.
-    file.sync_all().await.map_err(write_failure)?;
+    file.get_ref().sync_all().await.map_err(write_failure)?;
     Ok(Fetched {
         temp: temp.to_path_buf(),
         bytes: total,

@@ -147,6 +147,8 @@ impl MessageKind {
 pub(crate) struct Term {
     pub typed: String,
     pub folded: Vec<char>,
+    /// `folded` as a string, for substring tests on folded text.
+    pub folded_text: String,
 }
 
 impl Term {
@@ -166,11 +168,16 @@ pub(crate) fn terms(text: &str) -> Vec<Term> {
             .filter(|c| !c.is_control())
             .take(MAX_TERM_CHARS)
             .collect();
-        let folded: Vec<char> = fold(&typed).chars().collect();
+        let folded_text = fold(&typed);
+        let folded: Vec<char> = folded_text.chars().collect();
         if folded.is_empty() || out.iter().any(|t| t.folded == folded) {
             continue;
         }
-        out.push(Term { typed, folded });
+        out.push(Term {
+            typed,
+            folded,
+            folded_text,
+        });
         if out.len() == MAX_TERMS {
             break;
         }

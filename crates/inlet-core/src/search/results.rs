@@ -92,10 +92,13 @@ impl Fields<'_> {
     /// Whether every term occurs in some field (how the index matches too: each term may be in
     /// a different field).
     pub(crate) fn match_all(&self, terms: &[Term]) -> bool {
-        let folded = self.all().map(|(_, s)| super::fold::Folded::new(s));
+        if terms.is_empty() {
+            return true;
+        }
+        let folded = self.all().map(|(_, s)| super::fold::fold(s));
         terms
             .iter()
-            .all(|t| folded.iter().any(|f| f.contains(&t.folded)))
+            .all(|t| folded.iter().any(|f| f.contains(&t.folded_text)))
     }
 
     /// The field to show and its snippet: the first field with a match, else the text.

@@ -272,6 +272,9 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, display_name, name ON m
     VALUES (new.id, new.text, new.display_name, new.name);
 END;
 INSERT INTO message_fts (message_fts) VALUES ('rebuild');
+-- Search sorts the index's matches (row ids) by send time: this covering index gives each
+-- match's time without reading its whole row (raw body included), several times faster.
+CREATE INDEX messages_search_order ON messages (id, timestamp_ms);
 
 -- Labels: a name (unique, ignoring ASCII case) and a colour ('#rrggbb').
 CREATE TABLE labels (

@@ -154,13 +154,11 @@ pub fn png_sized(side: u32, rgb: [u8; 3]) -> Vec<u8> {
         }
         (b << 16) | a
     }
-    let mut raw = Vec::new();
-    for _ in 0..side {
-        raw.push(0); // filter: none
-        for _ in 0..side {
-            raw.extend(rgb);
-        }
-    }
+    // Each row: filter type 0 (none), then the pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain(rgb.repeat(side as usize))
+        .collect();
+    let raw = row.repeat(side as usize);
     let mut z = vec![0x78, 0x01, 0x01];
     z.extend((raw.len() as u16).to_le_bytes());
     z.extend((!(raw.len() as u16)).to_le_bytes());
