@@ -25,7 +25,12 @@ impl Driver {
     /// The app inherits the driver's environment, so this is where it gets its data folder
     /// (`INLET_DATA_DIR=data_dir`) and a private XDG data/config home under `scratch`, which
     /// keeps WebKit's storage of one test away from the next and from a real installation.
-    pub fn start(scratch: &Path, data_dir: &Path) -> Result<Driver, Error> {
+    /// `env` adds variables for the app (e.g. `ALIBABA_CLOUD_ACCESS_KEY_ID`).
+    pub fn start(
+        scratch: &Path,
+        data_dir: &Path,
+        env: &[(String, String)],
+    ) -> Result<Driver, Error> {
         let port = free_port()?;
         let native_port = free_port()?;
         let program = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());
@@ -39,6 +44,7 @@ impl Driver {
             .env("INLET_DATA_DIR", data_dir)
             // Unlocks the app's test-only commands (stopping the embedded demo queue).
             .env("INLET_TEST_HOOKS", "1")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("XDG_DATA_HOME", scratch.join("xdg-data"))
             .env("XDG_CONFIG_HOME", scratch.join("xdg-config"))
             .stdin(Stdio::null())

@@ -81,12 +81,19 @@ pub fn ensure(condition: bool, message: impl Into<String>) -> Result<(), Error> 
 pub struct Launch {
     args: Vec<String>,
     seed: Option<PathBuf>,
+    env: Vec<(String, String)>,
 }
 
 impl Launch {
     /// Adds a command-line argument for the app, e.g. `--demo`.
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
+        self
+    }
+
+    /// Sets an environment variable for the app.
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
         self
     }
 
@@ -247,6 +254,27 @@ impl Session {
         })
     }
 
+    /// Sets a form field's value as typing or choosing would, firing `input` and `change`.
+    pub async fn fill(&self, selector: &str, value: &str) -> Result<(), Error> {
+        self.wait_for(selector, DEFAULT_TIMEOUT).await?;
+        let script = r#"
+            const [selector, value] = arguments;
+            const field = document.querySelector(selector);
+            field.focus();
+            field.value = value;
+            field.dispatchEvent(new Event('input', { bubbles: true }));
+            field.dispatchEvent(new Event('change', { bubbles: true }));
+            return field.value;
+        "#;
+        let set = self
+            .execute(script, vec![json!(selector), json!(value)])
+            .await?;
+        ensure(
+            set == json!(value),
+            format!("{selector} took {set}, not {value:?}"),
+        )
+    }
+
     /// The app's embedded demo queue (once the demo has started).
     pub async fn demo_queue(&self) -> Result<DemoQueue, Error> {
         DemoQueue::find(&self.data_dir, DEMO_TIMEOUT).await
@@ -351,7 +379,8 @@ where
         copy_files(seed, &data_dir)?;
     }
     // Dropping `driver` (also on panic) ends tauri-driver, WebKitWebDriver and the app.
-    let driver = Driver::start(scratch.path(), &data_dir).map_err(|e| e.to_string())?;
+    let driver =
+        Driver::start(scratch.path(), &data_dir, &launch.env).map_err(|e| e.to_string())?;
     let client = connect(&driver, &launch).await.map_err(|e| e.to_string())?;
     let session = Session {
         client,

@@ -64,6 +64,13 @@ async fn first_run_explore_the_demo_shows_chats_marked_as_demo_data() {
     run(test, Launch::default(), async |app: &Session| {
         app.wait_for_text("#welcome-panel", "Welcome to Inlet", DEFAULT_TIMEOUT).await?;
         ensure(!app.is_present("#chat-list").await?, "a chat list before any inbox was chosen")?;
+        app.wait_for("#about-summary", DEFAULT_TIMEOUT).await?;
+        app.wait_until(
+            "the logo",
+            "document.querySelector('#welcome-panel img.logo')?.naturalWidth > 0",
+            DEFAULT_TIMEOUT,
+        )
+        .await?;
         app.save_view("welcome").await?;
 
         app.click("#explore-demo").await?;
@@ -226,6 +233,26 @@ async fn every_message_type_renders_with_its_attachment_state() {
 
         app.open_chat("James O'Connor").await?;
         wait_for_bubble(app, "contacts").await?;
+        // A link in a message is text that asks before anything opens.
+        let link = app
+            .execute(
+                "const b = document.querySelector('#timeline [data-bubble=text] button.link');
+                 return b ? b.textContent : null;",
+                vec![],
+            )
+            .await?;
+        let link = link.as_str().unwrap_or_default().to_owned();
+        ensure(link.starts_with("https://"), format!("no link button in James's text: {link:?}"))?;
+        app.click("#timeline [data-bubble=text] button.link").await?;
+        app.wait_for_text("#link-confirm-url", &link, DEFAULT_TIMEOUT).await?;
+        app.save_view("link-confirm").await?;
+        app.click("#link-confirm footer button:not(.primary)").await?;
+        app.wait_until(
+            "the confirmation to close without opening anything",
+            "!document.getElementById('link-confirm')",
+            DEFAULT_TIMEOUT,
+        )
+        .await?;
         app.open_chat("Tom").await?;
         wait_for_bubble(app, "system").await?;
         app.wait_for_text("#timeline [data-bubble=system]", "security code changed", DEFAULT_TIMEOUT).await?;

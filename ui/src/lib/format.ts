@@ -50,7 +50,8 @@ export function fromNow(ms: number, now: number = Date.now()): string {
   const past = seconds < 0;
   const s = Math.abs(seconds);
   let span: string;
-  if (s < 45) return past ? 'just now' : 'in a moment';
+  if (s < 2) return past ? 'just now' : 'now';
+  if (s < 90) return past ? `${s} s ago` : `in ${s} s`;
   if (s < 3600) span = `${Math.round(s / 60)} min`;
   else if (s < 86_400 * 2) span = `${Math.round(s / 3600)} h`;
   else span = `${Math.round(s / 86_400)} days`;
