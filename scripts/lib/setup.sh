@@ -13,13 +13,13 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 # Debian packages: the Tauri build dependencies (webkit2gtk-4.1 and friends) and the tools the
 # tests and the headless demo use (Xvfb, ImageMagick, xwininfo, WebKitWebDriver, D-Bus and
-# gnome-keyring for the Secret Service tests).
+# gnome-keyring for the Secret Service tests, dunst and xdotool for the notification E2E test).
 INLET_APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential pkg-config file libssl-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth imagemagick x11-utils webkit2gtk-driver
   dbus dbus-x11 gnome-keyring libsecret-tools keyutils libdbus-1-dev
-  chromium curl
+  chromium curl dunst xdotool
 )
 
 TAURI_DRIVER_VERSION=2.1.0

@@ -78,8 +78,8 @@ pub async fn relay(
     }
 }
 
-/// Every [`FLUSH_EVERY`], sends the batch to the webview and hands it to `after` (notifications,
-/// tray). Flushes once more when cancelled, so nothing accumulated is lost.
+/// Every [`FLUSH_EVERY`], sends the batch to the webview and hands it (maybe empty) to `after`
+/// (notifications, tray). Flushes once more when cancelled, so nothing accumulated is lost.
 pub async fn flush_loop(
     app: AppHandle,
     batcher: Arc<Batcher>,
@@ -94,12 +94,14 @@ pub async fn flush_loop(
             _ = tick.tick() => false,
         };
         let events = batcher.take();
-        if !events.is_empty() {
-            if let Err(error) = app.emit(EVENTS, &events) {
-                tracing::warn!(%error, "could not send events to the window");
-            }
-            after(&events);
+        if !events.is_empty()
+            && let Err(error) = app.emit(EVENTS, &events)
+        {
+            tracing::warn!(%error, "could not send events to the window");
         }
+        // Every tick, even without events: what `after` holds back (a coalesced notification)
+        // must go out when its time comes, not only when the next event happens to arrive.
+        after(&events);
         if stopping {
             break;
         }

@@ -51,6 +51,9 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        // Used from Rust only (commands/export.rs): the webview has no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
+        .manage(commands::export::DialogAnswers::default())
         .setup(move |app| {
             let data_dir = match &options.data_dir {
                 Some(dir) => dir.clone(),
@@ -103,7 +106,23 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::media::location_map_of,
             commands::media::open_media,
             commands::media::open_link,
+            commands::payloads::payload_names,
+            commands::payloads::set_payload_name,
+            commands::organise::labels,
+            commands::organise::create_label,
+            commands::organise::rename_label,
+            commands::organise::set_label_colour,
+            commands::organise::delete_label,
+            commands::organise::assign_label,
+            commands::organise::unassign_label,
+            commands::organise::contact_note,
+            commands::organise::set_contact_note,
+            commands::export::export_chats,
+            commands::export::backup_inbox,
+            commands::export::choose_backup,
+            commands::export::restore_inbox,
             commands::test_hooks::test_stop_demo_queue,
+            commands::test_hooks::test_preset_dialog_path,
         ])
         .build(tauri::generate_context!())?;
     app.run(|handle, event| {

@@ -25,6 +25,9 @@ const MAX_BODY_CHARS: usize = 160;
 /// Messages stored this soon after the inbox opened are the backlog collected while the app
 /// was closed, not news: they are in the list, but do not pop up one notification after another.
 const QUIET_START: Duration = Duration::from_secs(15);
+/// With test hooks on (`INLET_TEST_HOOKS=1`), tests may shorten [`QUIET_START`] to this many
+/// milliseconds, so they need not wait 15 s before a message counts as news.
+const QUIET_START_ENV: &str = "INLET_NOTIFY_QUIET_MS";
 
 pub struct Notifier {
     app: AppHandle,
@@ -33,6 +36,7 @@ pub struct Notifier {
     messages: u32,
     last_sent: Option<Instant>,
     opened: Instant,
+    quiet_start: Duration,
 }
 
 impl Notifier {
@@ -44,10 +48,12 @@ impl Notifier {
             messages: 0,
             last_sent: None,
             opened: Instant::now(),
+            quiet_start: quiet_start(),
         }
     }
 
-    /// Looks at one flushed batch of events.
+    /// Looks at one flushed batch of events. Called on every flush tick, with or without events,
+    /// so a notification held back by [`MIN_GAP`] goes out once the gap has passed.
     pub fn observe(&mut self, events: &[Event]) {
         for event in events {
             match event {
@@ -62,7 +68,7 @@ impl Notifier {
                 _ => {}
             }
         }
-        if self.opened.elapsed() < QUIET_START {
+        if self.opened.elapsed() < self.quiet_start {
             self.pending.clear();
             self.messages = 0;
             return;
@@ -75,6 +81,7 @@ impl Notifier {
         let messages = std::mem::take(&mut self.messages);
         self.last_sent = Some(Instant::now());
         if self.window_has_focus() {
+            tracing::debug!("no notification: the window has focus");
             return;
         }
         let Some(settings) = self
@@ -85,6 +92,7 @@ impl Notifier {
             return;
         };
         if !settings.enabled {
+            tracing::debug!("no notification: turned off in settings");
             return;
         }
         let app = self.app.clone();
@@ -118,6 +126,14 @@ impl Notifier {
             .and_then(|window| window.is_focused().ok())
             .unwrap_or(false)
     }
+}
+
+fn quiet_start() -> Duration {
+    let hooks = std::env::var_os(crate::launch::TEST_HOOKS_ENV).is_some_and(|v| v == "1");
+    hooks
+        .then(|| std::env::var(QUIET_START_ENV).ok()?.parse().ok())
+        .flatten()
+        .map_or(QUIET_START, Duration::from_millis)
 }
 
 fn show(app: &AppHandle, title: &str, body: &str) {
@@ -215,6 +231,7 @@ mod tests {
             unread_count: 1,
             pinned: false,
             archived: false,
+            label_ids: vec![],
         }
     }
 

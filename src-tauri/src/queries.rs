@@ -33,10 +33,17 @@ pub fn conversation_count(
             "SELECT count(*) FROM conversations c
              WHERE (?1 = 0 OR c.unread_count > 0)
                AND (?2 IS NULL OR c.channel_key = ?2)
-               AND (?3 IS NULL OR c.archived = ?3)",
+               AND (?3 IS NULL OR c.archived = ?3)
+               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels cl
+                                          WHERE cl.conversation_id = c.id AND cl.label_id = ?4))",
         )?
         .query_row(
-            params![filter.unread_only, filter.channel, filter.archived],
+            params![
+                filter.unread_only,
+                filter.channel,
+                filter.archived,
+                filter.label
+            ],
             |r| r.get(0),
         )?)
 }
@@ -112,6 +119,8 @@ mod tests {
         let first = store.conversations(&ConversationFilter::default()).unwrap()[0].id;
         store.mark_read(first).unwrap();
         store.set_archived(first, true).unwrap();
+        let label = store.create_label("VIP", "#ff0000", 1).unwrap();
+        store.assign_label(first, label.id, 1).unwrap();
         let conn = raw(&store);
         let filters = [
             ConversationFilter::default(),
@@ -125,6 +134,14 @@ mod tests {
             },
             ConversationFilter {
                 archived: Some(false),
+                ..Default::default()
+            },
+            ConversationFilter {
+                label: Some(label.id),
+                ..Default::default()
+            },
+            ConversationFilter {
+                label: Some(label.id + 1),
                 ..Default::default()
             },
             ConversationFilter {

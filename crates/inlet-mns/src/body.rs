@@ -63,9 +63,10 @@ const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
 /// Decodes `raw` (the unescaped `MessageBody` text) and checks `expected_md5` (case-insensitive).
 pub fn decode_body(raw: &str, expected_md5: &str) -> DecodedBody {
     let md5_ok = message_body_md5(raw).eq_ignore_ascii_case(expected_md5.trim());
-    let (bytes, encoding) = match base64_json(raw) {
+    let (bytes, encoding) = match base64_json(raw.as_bytes()) {
         Some(decoded) => (decoded, BodyEncoding::Base64),
-        None if looks_like_json(raw) => (raw.as_bytes().to_vec(), BodyEncoding::Raw),
+        // A bare JSON string is not a message anyone sends raw: only objects and arrays count.
+        None if starts_like_json(raw, false) => (raw.as_bytes().to_vec(), BodyEncoding::Raw),
         None => (raw.as_bytes().to_vec(), BodyEncoding::Undecodable),
     };
     DecodedBody {
@@ -76,26 +77,37 @@ pub fn decode_body(raw: &str, expected_md5: &str) -> DecodedBody {
     }
 }
 
-/// The base64-decoded bytes, if `raw` is base64 of UTF-8 text that starts like JSON.
-fn base64_json(raw: &str) -> Option<Vec<u8>> {
-    // Encoders that wrap lines (MIME style) put newlines into the text; they carry no data.
-    let compact: String = raw.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+/// The base64-decoded bytes, if `raw` is base64 of UTF-8 text that starts like JSON (an object,
+/// an array, or a JSON string holding JSON, which the ChatApp decoder unwraps). This is the one
+/// probe for "is this body base64?": the client labels bodies with it and inlet-core decodes with it.
+pub fn base64_json(raw: &[u8]) -> Option<Vec<u8>> {
+    // Encoders that wrap lines (MIME style, Java's codec) put newlines into the text; they carry
+    // no data.
+    let compact: Vec<u8> = raw
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     if compact.is_empty() {
         return None;
     }
-    let decoded = LENIENT_B64.decode(compact.as_bytes()).ok()?;
+    let decoded = LENIENT_B64.decode(compact).ok()?;
     let text = std::str::from_utf8(&decoded).ok()?;
-    looks_like_json(text).then_some(decoded)
+    starts_like_json(text, true).then_some(decoded)
 }
 
-/// First character other than whitespace or a byte-order mark is `{` or `[`.
-fn looks_like_json(text: &str) -> bool {
-    matches!(
-        text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-            .chars()
-            .next(),
-        Some('{' | '[')
-    )
+/// First character other than whitespace or a byte-order mark is `{` or `[` (or, with
+/// `string_too`, `"`).
+fn starts_like_json(text: &str, string_too: bool) -> bool {
+    match text
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .chars()
+        .next()
+    {
+        Some('{' | '[') => true,
+        Some('"') => string_too,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

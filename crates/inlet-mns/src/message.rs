@@ -29,6 +29,12 @@ impl ReceivedMessage {
     pub fn decode_body(&self) -> DecodedBody {
         decode_body(&self.body, &self.body_md5)
     }
+
+    /// `body_md5` matches the body (the check of [`ReceivedMessage::decode_body`] alone, for
+    /// callers that decode the bytes themselves).
+    pub fn md5_ok(&self) -> bool {
+        crate::sign::message_body_md5(&self.body).eq_ignore_ascii_case(self.body_md5.trim())
+    }
 }
 
 /// A message to send (tests and the local queue's producer use this; Inlet itself only reads).

@@ -5,7 +5,7 @@
 //! visible again for redelivery. Every receive and every visibility change bumps the message's
 //! generation, which invalidates all earlier receipt handles (spec §4.5, §4.8, §4.10).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -239,9 +239,43 @@ pub struct Queue {
     /// By send order, which is also the FIFO tie-breaker within a priority.
     messages: BTreeMap<u64, StoredMessage>,
     stats: QueueStats,
-    /// Handle key → send sequence number; rebuilt after loading a snapshot.
+    /// Rebuilt after loading a snapshot ([`Queue::reindex`]).
     #[serde(skip)]
+    index: Index,
+}
+
+/// Orders over `messages`, so that receive, delete and expiry cost O(log n) per message instead
+/// of a scan of the whole queue (a backlog of 100,000 must not make every call slow).
+#[derive(Debug, Clone, Default)]
+struct Index {
+    /// Handle key → send sequence number.
     by_key: HashMap<u64, u64>,
+    /// Visible messages as of the last [`Queue::settle`]: `(priority, seq)`, i.e. receive order.
+    ready: BTreeSet<(u8, u64)>,
+    /// Delayed or in-flight messages: `(visible_at_ms, seq)`.
+    hidden: BTreeSet<(i64, u64)>,
+    /// Every message by `(enqueue_ms, seq)`: retention order.
+    by_age: BTreeSet<(i64, u64)>,
+}
+
+impl Index {
+    fn insert(&mut self, seq: u64, m: &StoredMessage) {
+        self.by_key.insert(m.key, seq);
+        self.hidden.insert((m.visible_at_ms, seq));
+        self.by_age.insert((m.enqueue_ms, seq));
+    }
+
+    /// Takes a message out of the visibility orders (it is in one of them).
+    fn unschedule(&mut self, seq: u64, m: &StoredMessage) {
+        self.ready.remove(&(m.priority, seq));
+        self.hidden.remove(&(m.visible_at_ms, seq));
+    }
+
+    fn remove(&mut self, seq: u64, m: &StoredMessage) {
+        self.unschedule(seq, m);
+        self.by_key.remove(&m.key);
+        self.by_age.remove(&(m.enqueue_ms, seq));
+    }
 }
 
 impl Queue {
@@ -254,7 +288,7 @@ impl Queue {
             next_seq: 1,
             messages: BTreeMap::new(),
             stats: QueueStats::default(),
-            by_key: HashMap::new(),
+            index: Index::default(),
         }
     }
 
@@ -281,7 +315,24 @@ impl Queue {
 
     /// Must be called after deserializing.
     pub fn reindex(&mut self) {
-        self.by_key = self.messages.iter().map(|(seq, m)| (m.key, *seq)).collect();
+        self.index = Index::default();
+        for (seq, m) in &self.messages {
+            self.index.insert(*seq, m);
+        }
+    }
+
+    /// Brings the queue to `now_ms`: drops expired messages and makes due ones visible.
+    fn settle(&mut self, now_ms: i64) {
+        self.purge_expired(now_ms);
+        while let Some(&(at, seq)) = self.index.hidden.first() {
+            if at > now_ms {
+                break;
+            }
+            self.index.hidden.pop_first();
+            if let Some(m) = self.messages.get(&seq) {
+                self.index.ready.insert((m.priority, seq));
+            }
+        }
     }
 
     /// Checks one entry without enqueuing it (BatchSend reports entries separately).
@@ -323,7 +374,7 @@ impl Queue {
         let seq = self.next_seq;
         self.next_seq += 1;
         let mut key: u64 = rand::random();
-        while self.by_key.contains_key(&key) {
+        while self.index.by_key.contains_key(&key) {
             key = rand::random();
         }
         let id = format!("{key:016X}-1-{now_ms:X}-{seq:09}");
@@ -332,22 +383,20 @@ impl Queue {
             message_id: id.clone(),
             body_md5: md5.clone(),
         };
-        self.messages.insert(
-            seq,
-            StoredMessage {
-                key,
-                id,
-                body,
-                md5,
-                priority,
-                enqueue_ms: now_ms,
-                visible_at_ms,
-                first_dequeue_ms: 0,
-                dequeue_count: 0,
-                generation: 0,
-            },
-        );
-        self.by_key.insert(key, seq);
+        let message = StoredMessage {
+            key,
+            id,
+            body,
+            md5,
+            priority,
+            enqueue_ms: now_ms,
+            visible_at_ms,
+            first_dequeue_ms: 0,
+            dequeue_count: 0,
+            generation: 0,
+        };
+        self.index.insert(seq, &message);
+        self.messages.insert(seq, message);
         sent
     }
 
@@ -360,22 +409,18 @@ impl Queue {
         now_ms: i64,
         duplicate: &mut dyn FnMut() -> bool,
     ) -> Vec<MessageView> {
-        self.purge_expired(now_ms);
-        let mut picked: Vec<(u8, u64)> = self
-            .messages
-            .iter()
-            .filter(|(_, m)| m.visible_at_ms <= now_ms)
-            .map(|(s, m)| (m.priority, *s))
-            .collect();
-        picked.sort_unstable();
-        picked.truncate(max);
+        self.settle(now_ms);
         let visibility_ms = i64::from(self.attrs.visibility_timeout) * 1000;
-        let mut out = Vec::with_capacity(picked.len());
+        let mut out = Vec::with_capacity(max.min(self.index.ready.len()));
         let mut copies = Vec::new();
-        for (_, seq) in picked {
+        while out.len() < max {
+            let Some((_, seq)) = self.index.ready.pop_first() else {
+                break;
+            };
             let Some(m) = self.messages.get_mut(&seq) else {
                 continue;
             };
+            self.index.hidden.insert((now_ms + visibility_ms, seq));
             m.dequeue_count += 1;
             m.generation = m.generation.wrapping_add(1);
             m.visible_at_ms = now_ms + visibility_ms;
@@ -397,25 +442,21 @@ impl Queue {
 
     /// Up to `max` visible messages, unchanged.
     pub fn peek(&mut self, max: usize, now_ms: i64) -> Vec<MessageView> {
-        self.purge_expired(now_ms);
-        let mut picked: Vec<&StoredMessage> = self
-            .messages
-            .values()
-            .filter(|m| m.visible_at_ms <= now_ms)
-            .collect();
-        picked.sort_by_key(|m| m.priority);
-        picked
-            .into_iter()
+        self.settle(now_ms);
+        self.index
+            .ready
+            .iter()
             .take(max)
+            .filter_map(|(_, seq)| self.messages.get(seq))
             .map(|m| m.view(false))
             .collect()
     }
 
     pub fn delete(&mut self, handle: &str, now_ms: i64) -> Result<(), ApiError> {
-        self.purge_expired(now_ms);
+        self.settle(now_ms);
         let seq = self.resolve(handle, now_ms)?;
         if let Some(m) = self.messages.remove(&seq) {
-            self.by_key.remove(&m.key);
+            self.index.remove(seq, &m);
         }
         self.stats.deleted += 1;
         Ok(())
@@ -429,14 +470,16 @@ impl Queue {
         now_ms: i64,
     ) -> Result<(String, i64), ApiError> {
         let seconds = checked(seconds, "VisibilityTimeout", 1, 43_200, " seconds")?;
-        self.purge_expired(now_ms);
+        self.settle(now_ms);
         let seq = self.resolve(handle, now_ms)?;
         let m = self
             .messages
             .get_mut(&seq)
             .ok_or_else(ApiError::message_not_exist)?;
+        self.index.unschedule(seq, m);
         m.generation = m.generation.wrapping_add(1);
         m.visible_at_ms = now_ms + i64::from(seconds) * 1000;
+        self.index.hidden.insert((m.visible_at_ms, seq));
         let view = m.view(true);
         Ok((view.receipt_handle.unwrap_or_default(), m.visible_at_ms))
     }
@@ -448,6 +491,7 @@ impl Queue {
             BadHandle::Foreign => ApiError::message_not_exist(),
         })?;
         let seq = *self
+            .index
             .by_key
             .get(&r.key)
             .ok_or_else(ApiError::message_not_exist)?;
@@ -464,26 +508,28 @@ impl Queue {
         }
     }
 
-    /// Drops messages older than the retention period.
+    /// Drops messages older than the retention period (oldest first, so only those are read).
     pub fn purge_expired(&mut self, now_ms: i64) {
         let retention_ms = i64::from(self.attrs.message_retention_period) * 1000;
-        let before = self.messages.len();
-        self.messages
-            .retain(|_, m| m.enqueue_ms + retention_ms > now_ms);
-        let gone = before - self.messages.len();
-        if gone > 0 {
-            self.stats.expired += gone as u64;
-            self.reindex();
+        while let Some(&(enqueued, seq)) = self.index.by_age.first() {
+            if enqueued + retention_ms > now_ms {
+                break;
+            }
+            self.index.by_age.pop_first();
+            if let Some(m) = self.messages.remove(&seq) {
+                self.index.remove(seq, &m);
+                self.stats.expired += 1;
+            }
         }
     }
 
     /// The next time (ms) a delayed or in-flight message becomes visible.
     pub fn next_visible_deadline(&self, now_ms: i64) -> Option<i64> {
-        self.messages
-            .values()
-            .map(|m| m.visible_at_ms)
-            .filter(|t| *t > now_ms)
-            .min()
+        self.index
+            .hidden
+            .iter()
+            .map(|(at, _)| *at)
+            .find(|at| *at > now_ms)
     }
 
     pub fn stats(&self, now_ms: i64) -> QueueStats {

@@ -15,3 +15,18 @@ pub async fn test_stop_demo_queue(state: State<'_, AppState>) -> Result<(), AppE
     }
     state.session().await?.stop_demo_queue().await
 }
+
+/// Sets the path the next save or open dialog returns (a native dialog cannot be driven
+/// through WebDriver); see `commands::export`.
+#[tauri::command]
+pub fn test_preset_dialog_path(
+    state: State<'_, AppState>,
+    answers: State<'_, crate::commands::export::DialogAnswers>,
+    path: String,
+) -> Result<(), AppError> {
+    if !state.options.test_hooks {
+        return Err(AppError::TestHooksDisabled);
+    }
+    answers.preset(path.into());
+    Ok(())
+}

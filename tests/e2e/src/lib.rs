@@ -20,6 +20,7 @@
 
 mod demo;
 mod driver;
+mod notifications;
 mod paths;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ use serde_json::{Map, Value, json};
 
 pub use demo::{DemoQueue, mo};
 pub use driver::Driver;
+pub use notifications::NotificationServer;
 pub use paths::{app_binary, artifacts_dir};
 
 /// Long enough for a cold debug build to paint under software rendering on a loaded 2-core

@@ -189,6 +189,12 @@ async fn every_message_type_renders_with_its_attachment_state() {
         app.wait_for_text("#timeline [data-bubble=reply]", "Replied to a button:", DEFAULT_TIMEOUT).await?;
         app.wait_for_text("#timeline [data-bubble=reply]", "确认预订", DEFAULT_TIMEOUT).await?;
         app.wait_for_text("#timeline [data-bubble=reply]", "ebike_rent_0415", DEFAULT_TIMEOUT).await?;
+        // The operator names the payload once; the reply (and every later one) shows the name.
+        app.click("#timeline [data-bubble=reply] button.name-payload").await?;
+        app.fill("#timeline [data-bubble=reply] form.naming input", "E-bike rental booked").await?;
+        app.click("#timeline [data-bubble=reply] form.naming button[type=submit]").await?;
+        app.wait_for_text("#timeline [data-bubble=reply] .payload-name", "E-bike rental booked", DEFAULT_TIMEOUT)
+            .await?;
         app.wait_for_text("#timeline [data-bubble=location]", "浅草寺", DEFAULT_TIMEOUT).await?;
         app.wait_for_text("#timeline [data-bubble=location]", "東京都台東区浅草2丁目3-1", DEFAULT_TIMEOUT).await?;
         app.wait_for_text("#timeline [data-bubble=location] .attribution", "Demo map tiles", DEFAULT_TIMEOUT)
@@ -481,6 +487,10 @@ async fn keyboard_filters_search_and_dark_theme() {
         // Settings: dark theme, saved and applied.
         app.click("#open-settings").await?;
         app.click("#theme-dark").await?;
+        // The button payloads customers used are listed there for naming.
+        app.wait_for_text("#payload-list", "ebike_rent_0415", DEFAULT_TIMEOUT).await?;
+        app.fill("#payload-list input[aria-label='Name for payload order_confirm_1042']", "Order confirmed")
+            .await?;
         app.click("#save-settings").await?;
         app.wait_for("#settings-saved", DEFAULT_TIMEOUT).await?;
         app.save_view("settings-dark").await?;
@@ -491,6 +501,15 @@ async fn keyboard_filters_search_and_dark_theme() {
             DEFAULT_TIMEOUT,
         )
         .await?;
+        // Opened again, the list comes fresh from the store: the named payload is kept, and first.
+        app.click("#open-settings").await?;
+        app.wait_until(
+            "the payload name saved and listed first",
+            "document.querySelector('#payload-list li input')?.value === 'Order confirmed'",
+            DEFAULT_TIMEOUT,
+        )
+        .await?;
+        app.click("#settings-view header button").await?;
         app.open_chat("王芳").await?;
         wait_for_loaded_images(app, "#timeline [data-bubble=location] img.tile", 4).await?;
         app.save_view("chat-dark").await?;

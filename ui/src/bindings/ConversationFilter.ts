@@ -17,6 +17,10 @@ channel: string | null,
  */
 archived: boolean | null, 
 /**
+ * Only conversations carrying this label.
+ */
+label: number | null, 
+/**
  * At most this many (all when `None`).
  */
 limit: number | null, offset: number, };

@@ -23,4 +23,9 @@ customer_numbers: Array<string>,
 /**
  * The customer's WhatsApp display name from their newest message.
  */
-display_name: string | null, name: string | null, last_message_id: number | null, last_message_preview: string | null, last_message_ms: number | null, unread_count: number, pinned: boolean, archived: boolean, };
+display_name: string | null, name: string | null, last_message_id: number | null, last_message_preview: string | null, last_message_ms: number | null, unread_count: number, pinned: boolean, archived: boolean, 
+/**
+ * The labels on this chat (ids of [`super::Label`]), so the list can show them without a
+ * query per row.
+ */
+label_ids: number[], };

@@ -5,7 +5,11 @@ import type { ChannelSummary } from '../bindings/ChannelSummary';
 import type { ConversationFilter } from '../bindings/ConversationFilter';
 import type { ConversationSummary } from '../bindings/ConversationSummary';
 import type { Counts } from '../bindings/Counts';
+import type { Label } from '../bindings/Label';
+import type { MessageKind } from '../bindings/MessageKind';
+import type { SearchCursor } from '../bindings/SearchCursor';
 import type { SearchHit } from '../bindings/SearchHit';
+import type { SearchQuery } from '../bindings/SearchQuery';
 import type { SetupState } from '../bindings/SetupState';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import * as ipc from './ipc';
@@ -15,25 +19,54 @@ import type { InletEvent } from './ipc';
 export const PAGE_SIZE = 100;
 /** Bursts of events reload the list at most this often. */
 const REFRESH_MS = 250;
+/** Search results per page ("Load more" fetches the next). */
+export const SEARCH_PAGE = 25;
 
 export type ListFilter =
   | { kind: 'all' }
   | { kind: 'unread' }
   | { kind: 'archived' }
-  | { kind: 'channel'; channel: string };
+  | { kind: 'channel'; channel: string }
+  | { kind: 'label'; label: number };
 
 export function toConversationFilter(filter: ListFilter): ConversationFilter {
   return {
     unread_only: filter.kind === 'unread',
     channel: filter.kind === 'channel' ? filter.channel : null,
-    archived: filter.kind === 'archived',
+    // A label lists its chats whether archived or not: the label is what the operator asked for.
+    archived: filter.kind === 'label' ? null : filter.kind === 'archived',
+    label: filter.kind === 'label' ? filter.label : null,
     limit: PAGE_SIZE,
     offset: 0,
   };
 }
 
 export function sameFilter(a: ListFilter, b: ListFilter): boolean {
-  return a.kind === b.kind && (a.kind !== 'channel' || a.channel === (b as { channel: string }).channel);
+  if (a.kind === 'channel') return b.kind === 'channel' && a.channel === b.channel;
+  if (a.kind === 'label') return b.kind === 'label' && a.label === b.label;
+  return a.kind === b.kind;
+}
+
+/** The search's filters besides the text. Dates are `YYYY-MM-DD` (local days, inclusive). */
+export interface SearchFilters {
+  kind: MessageKind | '';
+  from: string;
+  to: string;
+  /** Only the chat that is open. */
+  thisChat: boolean;
+}
+
+export const NO_SEARCH_FILTERS: SearchFilters = { kind: '', from: '', to: '', thisChat: false };
+
+/** Local midnight at the start of a `YYYY-MM-DD` day, `days` later; null for an empty value. */
+export function localDayMs(value: string, days = 0): number | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return null;
+  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days).getTime();
+}
+
+function filtersActive(f: SearchFilters): boolean {
+  return f.kind !== '' || f.from !== '' || f.to !== '' || f.thisChat;
 }
 
 /** The chat opened, optionally at a message (a search hit). */
@@ -57,15 +90,22 @@ export class Inbox {
   listError = $state<string | null>(null);
   listLoaded = $state(false);
   channels = $state.raw<ChannelSummary[]>([]);
+  labels = $state.raw<Label[]>([]);
   open = $state<OpenChat | null>(null);
 
   counts = $state<Counts | null>(null);
   status = $state<SyncStatus | null>(null);
 
+  /** The operator's names for button payloads (payload → name), for REPLY bubbles. */
+  payloadNames = $state.raw<ReadonlyMap<string, string>>(new Map());
+
   searchText = $state('');
+  searchFilters = $state<SearchFilters>({ ...NO_SEARCH_FILTERS });
   searchHits = $state.raw<SearchHit[] | null>(null);
+  searchNext = $state.raw<SearchCursor | null>(null);
   searchError = $state<string | null>(null);
   searching = $state(false);
+  loadingMore = $state(false);
 
   private visible = { first: 0, last: 0 };
   private listeners = new Set<Listener>();
@@ -89,7 +129,13 @@ export class Inbox {
       this.setupError = null;
       applyTheme(this.setup.settings.theme);
       if (this.setup.inbox.open) {
-        await Promise.all([this.reloadList(), this.reloadStatus(), this.reloadChannels()]);
+        await Promise.all([
+          this.reloadList(),
+          this.reloadStatus(),
+          this.reloadChannels(),
+          this.reloadLabels(),
+          this.reloadPayloadNames(),
+        ]);
       } else {
         this.pages = {};
         this.total = 0;
@@ -97,6 +143,7 @@ export class Inbox {
         this.open = null;
         this.counts = null;
         this.status = null;
+        this.labels = [];
       }
     } catch (error) {
       this.setupError = ipc.errorText(error);
@@ -169,6 +216,23 @@ export class Inbox {
     await this.fetchPages(pages.length > 0 ? pages : [0], true);
   }
 
+  async reloadLabels(): Promise<void> {
+    try {
+      this.labels = await ipc.labels();
+    } catch {
+      // The sidebar keeps the labels it had; the next change reloads them.
+    }
+    // A deleted label cannot stay the list's filter.
+    const current = this.filter;
+    if (current.kind === 'label' && !this.labels.some((l) => l.id === current.label)) {
+      this.setFilter({ kind: 'all' });
+    }
+  }
+
+  label(id: number): Label | undefined {
+    return this.labels.find((l) => l.id === id);
+  }
+
   async reloadChannels(): Promise<void> {
     try {
       this.channels = await ipc.channels();
@@ -214,6 +278,7 @@ export class Inbox {
       this.refreshTimer = null;
       void this.reloadList();
       void this.reloadChannels();
+      void this.reloadLabels();
     }, REFRESH_MS);
   }
 
@@ -235,6 +300,25 @@ export class Inbox {
     }
   }
 
+  // ---- button payload names ------------------------------------------------------------------
+
+  async reloadPayloadNames(): Promise<void> {
+    try {
+      const all = await ipc.payloadNames();
+      this.payloadNames = new Map(
+        all.flatMap((p) => (p.name === null ? [] : [[p.payload, p.name] as const])),
+      );
+    } catch {
+      // Bubbles show the bare payload until the next successful load.
+    }
+  }
+
+  /** Names a payload (blank removes the name); throws the core's refusal in words. */
+  async namePayload(payload: string, name: string): Promise<void> {
+    await ipc.setPayloadName(payload, name);
+    await this.reloadPayloadNames();
+  }
+
   // ---- opening chats ------------------------------------------------------------------------
 
   openChat(id: number, atRowid: number | null = null): void {
@@ -244,37 +328,80 @@ export class Inbox {
 
   // ---- search -------------------------------------------------------------------------------
 
+  /** Whether the sidebar shows search results (text typed or a filter set). */
+  get searchActive(): boolean {
+    return this.searchText.trim() !== '' || filtersActive(this.searchFilters);
+  }
+
+  setSearchFilters(filters: SearchFilters): void {
+    this.searchFilters = filters;
+    void this.runSearch(this.searchText);
+  }
+
+  private searchQuery(text: string, cursor: SearchCursor | null): SearchQuery {
+    const f = this.searchFilters;
+    return {
+      text,
+      channel: this.filter.kind === 'channel' ? this.filter.channel : null,
+      conversation_id: f.thisChat && this.open ? this.open.id : null,
+      kinds: f.kind === '' ? [] : [f.kind],
+      since_ms: localDayMs(f.from),
+      // The "to" day is included: results end at the start of the next day.
+      until_ms: localDayMs(f.to, 1),
+      limit: SEARCH_PAGE,
+      cursor,
+    };
+  }
+
+  /** A new search from the first page (typing or a filter change). */
   async runSearch(text: string): Promise<void> {
     this.searchText = text;
     const generation = ++this.searchGeneration;
-    if (text.trim() === '') {
+    if (!this.searchActive) {
       this.searchHits = null;
+      this.searchNext = null;
       this.searchError = null;
       this.searching = false;
       return;
     }
     this.searching = true;
     try {
-      const page = await ipc.search({
-        text,
-        channel: this.filter.kind === 'channel' ? this.filter.channel : null,
-        conversation_id: null,
-        kinds: [],
-        since_ms: null,
-        until_ms: null,
-        limit: 100,
-        cursor: null,
-      });
+      const page = await ipc.search(this.searchQuery(text, null));
       if (generation !== this.searchGeneration) return;
       this.searchHits = page.hits;
+      this.searchNext = page.next;
       this.searchError = null;
     } catch (error) {
       if (generation !== this.searchGeneration) return;
       this.searchError = ipc.errorText(error);
       this.searchHits = [];
+      this.searchNext = null;
     } finally {
       if (generation === this.searchGeneration) this.searching = false;
     }
+  }
+
+  /** The next page of the current search, appended. */
+  async loadMoreResults(): Promise<void> {
+    const cursor = this.searchNext;
+    if (cursor === null || this.loadingMore) return;
+    const generation = this.searchGeneration;
+    this.loadingMore = true;
+    try {
+      const page = await ipc.search(this.searchQuery(this.searchText, cursor));
+      if (generation !== this.searchGeneration) return;
+      this.searchHits = [...(this.searchHits ?? []), ...page.hits];
+      this.searchNext = page.next;
+    } catch (error) {
+      if (generation === this.searchGeneration) this.searchError = ipc.errorText(error);
+    } finally {
+      this.loadingMore = false;
+    }
+  }
+
+  clearSearch(): void {
+    this.searchFilters = { ...NO_SEARCH_FILTERS };
+    void this.runSearch('');
   }
 }
 

@@ -3,6 +3,13 @@
 import { invoke, convertFileSrc } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { AppInfo } from '../bindings/AppInfo';
+import type { BackupReport } from '../bindings/BackupReport';
+import type { ContactNote } from '../bindings/ContactNote';
+import type { ExportFormat } from '../bindings/ExportFormat';
+import type { ExportOutcome } from '../bindings/ExportOutcome';
+import type { ExportScope } from '../bindings/ExportScope';
+import type { Label } from '../bindings/Label';
+import type { RestoreReport } from '../bindings/RestoreReport';
 import type { ChannelSummary } from '../bindings/ChannelSummary';
 import type { ConnectionSettings } from '../bindings/ConnectionSettings';
 import type { ConversationFilter } from '../bindings/ConversationFilter';
@@ -14,6 +21,7 @@ import type { ErrorPayload } from '../bindings/ErrorPayload';
 import type { Event as InletEvent } from '../bindings/Event';
 import type { LocationMap } from '../bindings/LocationMap';
 import type { MediaItem } from '../bindings/MediaItem';
+import type { PayloadName } from '../bindings/PayloadName';
 import type { Preferences } from '../bindings/Preferences';
 import type { QuarantineItem } from '../bindings/QuarantineItem';
 import type { QueueTest } from '../bindings/QueueTest';
@@ -101,6 +109,33 @@ export const counts = () => call<Counts>('counts');
 export const connectivity = () => call<SyncStatus>('connectivity');
 export const listQuarantine = () => call<QuarantineItem[]>('list_quarantine');
 export const search = (query: SearchQuery) => call<SearchPage>('search', { query });
+
+export const payloadNames = () => call<PayloadName[]>('payload_names');
+export const setPayloadName = (payload: string, name: string) =>
+  call<string | null>('set_payload_name', { payload, name });
+
+export const labels = () => call<Label[]>('labels');
+export const createLabel = (name: string, colour: string) => call<Label>('create_label', { name, colour });
+export const renameLabel = (labelId: number, name: string) => call<void>('rename_label', { labelId, name });
+export const setLabelColour = (labelId: number, colour: string) =>
+  call<void>('set_label_colour', { labelId, colour });
+export const deleteLabel = (labelId: number) => call<void>('delete_label', { labelId });
+export const assignLabel = (conversationId: number, labelId: number) =>
+  call<void>('assign_label', { conversationId, labelId });
+export const unassignLabel = (conversationId: number, labelId: number) =>
+  call<void>('unassign_label', { conversationId, labelId });
+export const contactNote = (conversationId: number) =>
+  call<ContactNote | null>('contact_note', { conversationId });
+export const setContactNote = (conversationId: number, text: string) =>
+  call<ContactNote | null>('set_contact_note', { conversationId, text });
+
+/** Opens the native save dialog (in Rust) and exports there; `null` when the operator cancels. */
+export const exportChats = (format: ExportFormat, scope: ExportScope) =>
+  call<ExportOutcome | null>('export_chats', { format, scope });
+export const backupInbox = () => call<BackupReport | null>('backup_inbox');
+/** Opens the native open dialog; the chosen file stays in Rust until `restoreInbox`. */
+export const chooseBackup = () => call<string | null>('choose_backup');
+export const restoreInbox = () => call<RestoreReport>('restore_inbox');
 
 export const mediaDetails = (mediaId: number) =>
   call<MediaItem | null>('media_details', { mediaId });

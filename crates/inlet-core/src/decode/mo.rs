@@ -1,19 +1,12 @@
 //! The MO envelope: from a queue message body to [`MoMessage`]s (spec §6, §9.3).
 
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use inlet_mns::body::base64_json;
 use serde_json::{Map, Value};
 
 use super::content::{decode_content, norm_key, scalar_text};
 use super::model::MoMessage;
 use super::tolerant::{parse_json, parse_json_str};
 use crate::error::DecodeError;
-
-/// Standard alphabet; padding optional, since some producers drop it.
-const BASE64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// Decodes a queue `MessageBody` as received (XML-unescaped text), following the client rule of
 /// spec §6: if it is base64 of UTF-8 JSON, decode that; otherwise read the body as JSON itself.
@@ -25,23 +18,6 @@ pub fn decode_message_body(raw: &[u8]) -> Result<Vec<MoMessage>, DecodeError> {
         return decode_mo_json(&json);
     }
     decode_mo_json(raw)
-}
-
-/// The base64-decoded body, if `raw` is base64 and what it holds looks like JSON text. Base64 may
-/// be wrapped over several lines (Java's codec does that), so ASCII whitespace is ignored.
-fn base64_json(raw: &[u8]) -> Option<Vec<u8>> {
-    let compact: Vec<u8> = raw
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    let decoded = BASE64.decode(compact).ok()?;
-    let text = std::str::from_utf8(&decoded).ok()?;
-    let first = text
-        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
-        .chars()
-        .next()?;
-    matches!(first, '{' | '[' | '"').then_some(decoded)
 }
 
 /// Decodes UTF-8 JSON holding one MO message object, or an array of them (HTTP-push style).
@@ -180,6 +156,7 @@ fn timestamp_ms(v: &Value) -> Option<i64> {
 mod tests {
     use super::*;
     use crate::decode::model::Content;
+    use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use serde_json::json;
 

@@ -101,7 +101,7 @@ impl Inner {
             Some(fetched.bytes),
             Some(fetched.bytes),
         );
-        self.emit_counts().await;
+        self.counts_changed();
         Ok(())
     }
 
@@ -150,7 +150,7 @@ impl Inner {
         };
         self.emit_media(job_ref, state, None, None);
         if next.is_none() {
-            self.emit_counts().await;
+            self.counts_changed();
         }
         Ok(())
     }

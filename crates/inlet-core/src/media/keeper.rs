@@ -19,8 +19,8 @@ use super::{MediaError, MediaOptions, download, tiles};
 use crate::error::StoreError;
 use crate::events::{Event, EventSender};
 use crate::store::media_jobs::{self, JobRef};
-use crate::store::{MediaState, Queries as _, Store};
-use crate::sync::SharedStore;
+use crate::store::{MediaState, Store};
+use crate::sync::{COUNTS_EVERY, CountsPublisher, SharedStore};
 
 /// Longest sleep without looking at the database again (a safety net: due times are computed,
 /// and wakeups announce new jobs).
@@ -60,6 +60,8 @@ pub(super) struct Inner {
     pub events: EventSender,
     pub client: reqwest::Client,
     pub report: Mutex<KeeperReport>,
+    /// Set while the keeper runs (see `drive`): status-bar counts, folded over bursts.
+    counts: Mutex<Option<CountsPublisher>>,
 }
 
 /// What a finished task was doing.
@@ -96,6 +98,7 @@ impl MediaKeeper {
                 events,
                 client,
                 report: Mutex::default(),
+                counts: Mutex::default(),
             }),
         })
     }
@@ -146,6 +149,21 @@ impl MediaKeeper {
         settle: Settle,
     ) -> Result<KeeperReport, MediaError> {
         let inner = self.inner;
+        let (counts, counts_task) =
+            CountsPublisher::start(inner.store.clone(), inner.events.clone(), COUNTS_EVERY);
+        *lock(&inner.counts) = Some(counts);
+        let result = Self::work(&inner, cancel, wakeup, settle).await;
+        lock(&inner.counts).take();
+        counts_task.finish().await;
+        result
+    }
+
+    async fn work(
+        inner: &Arc<Inner>,
+        cancel: CancellationToken,
+        wakeup: Arc<Notify>,
+        settle: Settle,
+    ) -> Result<KeeperReport, MediaError> {
         inner.recover().await?;
         let mut work = Work::default();
         // `inputs`: what must happen before settling may end the run.
@@ -250,17 +268,11 @@ impl Inner {
     }
 
     pub(super) fn report(&self) -> KeeperReport {
-        self.report
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        lock(&self.report).clone()
     }
 
     pub(super) fn count(&self, f: impl FnOnce(&mut KeeperReport)) {
-        f(&mut self
-            .report
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()));
+        f(&mut lock(&self.report));
     }
 
     pub(super) fn emit_media(
@@ -279,10 +291,10 @@ impl Inner {
         });
     }
 
-    /// Fresh status-bar figures (the number of attachments at risk changed).
-    pub(super) async fn emit_counts(&self) {
-        if let Ok(counts) = self.db(|store| store.counts()).await {
-            self.events.emit(Event::Counts { counts });
+    /// The status-bar figures changed (the number of attachments at risk).
+    pub(super) fn counts_changed(&self) {
+        if let Some(counts) = lock(&self.counts).as_ref() {
+            counts.changed();
         }
     }
 
@@ -322,7 +334,7 @@ impl Inner {
         }
         if !expired.is_empty() {
             self.count(|r| r.expired += expired.len() as u64);
-            self.emit_counts().await;
+            self.counts_changed();
         }
         self.start_media(work, now).await?;
         self.start_map(work, now).await?;
@@ -457,4 +469,10 @@ fn validate(options: &MediaOptions) -> Result<(), MediaError> {
         }
     }
     Ok(())
+}
+
+/// A poisoned lock only means a task panicked while holding it; the data (figures, a handle)
+/// stays usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -269,7 +269,8 @@ pub(crate) fn requeue(conn: &mut Connection, ids: &[i64], now_ms: i64) -> Result
 /// deadline is an estimate from the message's timestamp; the URL may still answer).
 pub(crate) fn expire_overdue(conn: &Connection, now_ms: i64) -> Result<Vec<JobRef>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "UPDATE media SET state = 'expired', updated_at_ms = ?1,
+        // INDEXED BY: see `claim_due`.
+        "UPDATE media INDEXED BY media_waiting_by_deadline SET state = 'expired', updated_at_ms = ?1,
              last_error = 'the URL''s 7-day lifetime passed before the file could be saved'
                           || coalesce(' (last error: ' || last_error || ')', '')
          WHERE state IN ('queued', 'retrying') AND deadline_ms <= ?1 AND attempts > 0
@@ -294,8 +295,12 @@ pub(crate) fn claim_due(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let job = tx
         .prepare_cached(
+            // INDEXED BY: left to itself SQLite takes `media_due` and sorts every waiting job
+            // by deadline on each call; while a backlog is being stored that is thousands of
+            // jobs, thousands of times. The partial index yields them in deadline order, so the
+            // first due one ends the search.
             "SELECT id, message_rowid, kind, url, declared_mime, filename, deadline_ms, attempts
-             FROM media
+             FROM media INDEXED BY media_waiting_by_deadline
              WHERE state IN ('queued', 'retrying') AND next_attempt_ms <= ?1
              ORDER BY deadline_ms, id
              LIMIT 1",
@@ -776,6 +781,50 @@ mod tests {
         );
         let report = store.ingest(&[delivery(id, &body)], NOW).unwrap();
         report.media_jobs[0]
+    }
+
+    fn plan(store: &Store, sql: &str) -> String {
+        let rows: Vec<String> = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map([NOW], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        rows.join("; ")
+    }
+
+    #[test]
+    fn the_keeper_reads_only_waiting_jobs_however_many_are_settled() {
+        let (_dir, mut store) = store();
+        let ids: Vec<i64> = (0..40)
+            .map(|i| image(&mut store, &format!("m{i}"), NOW - i64::from(i) * 1_000))
+            .collect();
+        // All but two are settled long ago; the keeper's questions must not walk past them.
+        store
+            .conn()
+            .execute(
+                "UPDATE media SET state = 'saved' WHERE id NOT IN (?1, ?2)",
+                [ids[5], ids[30]],
+            )
+            .unwrap();
+        // The queries as written, hint included, plan to the partial index with no sort: they
+        // read waiting jobs only (SQLite refuses a hint it cannot follow, failing the query).
+        let claim = "SELECT id FROM media INDEXED BY media_waiting_by_deadline
+                     WHERE state IN ('queued', 'retrying')
+                     AND next_attempt_ms <= ?1 ORDER BY deadline_ms, id LIMIT 1";
+        let overdue = "SELECT id FROM media INDEXED BY media_waiting_by_deadline
+                       WHERE state IN ('queued', 'retrying') AND deadline_ms <= ?1 AND attempts > 0";
+        for sql in [claim, overdue] {
+            let plan = plan(&store, sql);
+            assert!(plan.contains("media_waiting_by_deadline"), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
+        assert_eq!(expire_overdue(store.conn(), NOW).unwrap(), vec![]);
+        // And the soonest deadline still goes first: m30 is the older message.
+        let job = claim_due(store.conn_mut(), NOW + MEDIA_URL_LIFETIME_MS).unwrap();
+        assert_eq!(job.map(|j| j.id), Some(ids[30]));
     }
 
     #[test]

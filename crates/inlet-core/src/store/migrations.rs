@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     V2_INDEXES_AND_SEARCH,
     V3_MEDIA_KEEPER_AND_MAPS,
     V4_ORGANISE_AND_WIDER_SEARCH,
+    V5_PAYLOAD_NAMES,
 ];
 
 /// v1: every table. Numbers in `*_number` columns are normalised (`normalize_phone`); the
@@ -306,6 +307,27 @@ CREATE TABLE contact_notes (
     text          TEXT NOT NULL,
     updated_at_ms INTEGER NOT NULL
 );
+"#;
+
+/// v5: the operator's names for quick-reply button payloads (REPLY messages carry only the
+/// button's caption and the payload the business attached when it sent the template), an index
+/// that lists the payloads seen without reading every message, and one over waiting media jobs.
+const V5_PAYLOAD_NAMES: &str = r#"
+CREATE TABLE payload_names (
+    payload       TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX messages_reply_payload
+    ON messages (json_extract(content_json, '$.payload'), timestamp_ms)
+    WHERE json_extract(content_json, '$.type') = 'reply';
+
+-- The media keeper asks for the waiting job with the soonest deadline, and for waiting jobs past
+-- their deadline. Through `media_deadline` SQLite walked every attachment ever stored (saved,
+-- expired...) to find them: the keeper's queries grew with the store and a 100,000-message
+-- drain spent half its time there. This index holds only the waiting jobs.
+CREATE INDEX media_waiting_by_deadline ON media (deadline_ms, id)
+    WHERE state IN ('queued', 'retrying');
 "#;
 
 pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {

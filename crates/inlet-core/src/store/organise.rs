@@ -6,6 +6,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::payloads::{self, PayloadName};
 use super::queries::{self, ConversationSummary};
 use super::{Queries, Store, connection_of, found};
 use crate::decode::normalize_phone;
@@ -84,6 +85,11 @@ pub trait Organised: Queries + Sized {
         Ok(out)
     }
 
+    /// Every button payload seen in a reply or named by the operator, latest reply first.
+    fn payload_names(&self) -> Result<Vec<PayloadName>, StoreError> {
+        payloads::list(connection_of(self))
+    }
+
     /// The note about the contact with this number (as sent or normalised), if any.
     fn contact_note(&self, number: &str) -> Result<Option<ContactNote>, StoreError> {
         Ok(connection_of(self)
@@ -123,18 +129,24 @@ fn labels(conn: &Connection, conversation_id: Option<i64>) -> Result<Vec<Label>,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// A label name as stored: trimmed, not empty, no control characters, not too long.
+/// A label name as stored.
 fn label_name(name: &str) -> Result<String, StoreError> {
+    short_name("label name", name)
+}
+
+/// A short name as stored (labels, payload names): trimmed, not empty, no control characters,
+/// at most [`MAX_LABEL_CHARS`].
+pub(crate) fn short_name(what: &str, name: &str) -> Result<String, StoreError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_LABEL_CHARS {
         return Err(StoreError::Invalid(format!(
-            "label name: it must have 1 to {MAX_LABEL_CHARS} characters"
+            "{what}: it must have 1 to {MAX_LABEL_CHARS} characters"
         )));
     }
     if name.chars().any(char::is_control) {
-        return Err(StoreError::Invalid(
-            "label name: it must not contain control characters".into(),
-        ));
+        return Err(StoreError::Invalid(format!(
+            "{what}: it must not contain control characters"
+        )));
     }
     Ok(name.to_string())
 }
@@ -444,6 +456,55 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(s.conversations(&filter).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_chat_list_filters_by_label_pages_and_carries_each_chats_labels() {
+        let (_d, mut s, chats) = store_with_chats(4);
+        let vip = s.create_label("VIP", "#ff0000", 1).unwrap();
+        let eu = s.create_label("EU", "#0000ff", 1).unwrap();
+        for chat in [chats[0], chats[1], chats[3]] {
+            s.assign_label(chat, vip.id, 2).unwrap();
+        }
+        s.assign_label(chats[1], eu.id, 2).unwrap();
+        let ids = |f: ConversationFilter| -> Vec<i64> {
+            s.conversations(&f).unwrap().iter().map(|c| c.id).collect()
+        };
+        let by_vip = ConversationFilter {
+            label: Some(vip.id),
+            ..Default::default()
+        };
+        assert_eq!(ids(by_vip.clone()), [chats[3], chats[1], chats[0]]);
+        let second_page = ConversationFilter {
+            limit: Some(2),
+            offset: 2,
+            ..by_vip.clone()
+        };
+        assert_eq!(ids(second_page), [chats[0]]);
+        let unknown = ConversationFilter {
+            label: Some(eu.id + 100),
+            ..Default::default()
+        };
+        assert!(ids(unknown).is_empty());
+        let row = s.conversation(chats[1]).unwrap().unwrap();
+        let mut expected = vec![vip.id, eu.id];
+        expected.sort_unstable();
+        assert_eq!(row.label_ids, expected);
+        assert!(
+            s.conversation(chats[2])
+                .unwrap()
+                .unwrap()
+                .label_ids
+                .is_empty()
+        );
+        // The same list as the dedicated query, which orders the same way.
+        let with: Vec<i64> = s
+            .conversations_with_label(vip.id)
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids(by_vip), with);
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct ConversationFilter {
     pub channel: Option<String>,
     /// `Some(false)`: the inbox; `Some(true)`: the archive; `None`: both.
     pub archived: Option<bool>,
+    /// Only conversations carrying this label.
+    #[ts(type = "number | null")]
+    pub label: Option<i64>,
     /// At most this many (all when `None`).
     pub limit: Option<u32>,
     pub offset: u32,
@@ -51,6 +54,11 @@ pub struct ConversationSummary {
     pub unread_count: u32,
     pub pinned: bool,
     pub archived: bool,
+    /// The labels on this chat (ids of [`super::Label`]), so the list can show them without a
+    /// query per row.
+    #[serde(default)]
+    #[ts(type = "number[]")]
+    pub label_ids: Vec<i64>,
 }
 
 /// A message as the timeline shows it.
@@ -132,7 +140,10 @@ const CONVERSATION_COLUMNS: &str = "
          ORDER BY created_at_ms, rowid)),
     coalesce(cur.display_name, first.display_name), coalesce(cur.name, first.name),
     c.last_message_id, c.last_message_preview, c.last_message_ms, c.unread_count, c.pinned,
-    c.archived
+    c.archived,
+    (SELECT group_concat(label_id) FROM
+        (SELECT label_id FROM conversation_labels l WHERE l.conversation_id = c.id
+         ORDER BY label_id))
     FROM conversations c
     LEFT JOIN contacts cur ON cur.number = c.current_customer_number
     LEFT JOIN contacts first ON first.number = c.customer_number";
@@ -162,6 +173,12 @@ fn conversation_row(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         unread_count: r.get(13)?,
         pinned: r.get(14)?,
         archived: r.get(15)?,
+        label_ids: r
+            .get::<_, Option<String>>(16)?
+            .iter()
+            .flat_map(|ids| ids.split(','))
+            .filter_map(|id| id.parse().ok())
+            .collect(),
     })
 }
 
@@ -174,6 +191,8 @@ pub(crate) fn conversations(
          WHERE (?1 = 0 OR c.unread_count > 0)
            AND (?2 IS NULL OR c.channel_key = ?2)
            AND (?3 IS NULL OR c.archived = ?3)
+           AND (?6 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels cl
+                                      WHERE cl.conversation_id = c.id AND cl.label_id = ?6))
          ORDER BY c.pinned DESC, c.last_message_ms DESC NULLS LAST, c.id DESC
          LIMIT ?4 OFFSET ?5"
     );
@@ -181,7 +200,14 @@ pub(crate) fn conversations(
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(
-            params![f.unread_only, f.channel, f.archived, limit, f.offset],
+            params![
+                f.unread_only,
+                f.channel,
+                f.archived,
+                limit,
+                f.offset,
+                f.label
+            ],
             conversation_row,
         )?
         .collect::<Result<_, _>>()?;

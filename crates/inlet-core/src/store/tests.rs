@@ -612,9 +612,9 @@ fn trigram_search_finds_message_text() {
 
 /// Data as it could have been written at schema version `version`.
 fn seed_at(conn: &rusqlite::Connection, version: i64) {
-    // Versions 1 to 3 share the v1 tables; v2 only added indexes and search, v3 media columns
-    // with defaults and new tables.
-    assert!(version <= 3, "add a seed for version {version}");
+    // Versions 1 to 4 share the v1 tables; v2 only added indexes and search, v3 media columns
+    // with defaults and new tables, v4 labels and notes (seeded below), v5 payload names.
+    assert!(version <= 4, "add a seed for version {version}");
     conn.execute_batch(
         "INSERT INTO conversations (id, channel_key, business_number, customer_number,
                                     current_customer_number, created_at_ms, unread_count)
@@ -628,9 +628,23 @@ fn seed_at(conn: &rusqlite::Connection, version: i64) {
                      'kept across upgrades', 'kept across upgrades', x'7b7d', 'q-legacy', 1);
          INSERT INTO quarantine (queue_message_id, raw_sha256, raw, error, first_seen_ms,
                                  last_seen_ms, dequeue_count)
-             VALUES ('q-bad', 'abc', x'ff', 'old error', 5, 5, 1);",
+             VALUES ('q-bad', 'abc', x'ff', 'old error', 5, 5, 1);
+         INSERT INTO messages (id, conversation_id, channel_key, message_id, from_original,
+                               from_number, to_number, timestamp_ms, received_at_ms, msg_type,
+                               content_json, text, preview, raw_body, queue_message_id, dequeue_count)
+             VALUES (4, 1, 'waba-1', 'legacy-reply', '+1', '1', '8613900000000', 8, 8, 'REPLY',
+                     '{\"type\":\"reply\",\"text\":\"Yes\",\"payload\":\"old_confirm\"}',
+                     'Yes', 'Yes', x'7b7d', 'q-reply', 1);",
     )
     .unwrap();
+    if version >= 4 {
+        conn.execute_batch(
+            "INSERT INTO labels (id, name, colour, created_at_ms) VALUES (1, 'VIP', '#aa0000', 5);
+             INSERT INTO conversation_labels VALUES (1, 1, 5);
+             INSERT INTO contact_notes VALUES ('1', 'prefers mornings', 5);",
+        )
+        .unwrap();
+    }
 }
 
 /// A document with its download job and a LOCATION message, as any version stored them.
@@ -705,6 +719,20 @@ fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
             }
         );
         assert_eq!(store.list_quarantine().unwrap()[0].error, "old error");
+        // Replies stored before payload names existed are listed for naming.
+        let payloads = store.payload_names().unwrap();
+        assert_eq!(payloads.len(), 1, "from v{version}");
+        assert_eq!(
+            (payloads[0].payload.as_str(), payloads[0].replies),
+            ("old_confirm", 1)
+        );
+        if version >= 4 {
+            assert_eq!(store.conversation_labels(1).unwrap()[0].name, "VIP");
+            assert_eq!(
+                store.contact_note("1").unwrap().unwrap().text,
+                "prefers mornings"
+            );
+        }
         let hits: i64 = store
             .conn()
             .query_row(

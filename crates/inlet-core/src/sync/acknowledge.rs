@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use inlet_mns::MAX_BATCH;
+
 use super::SyncEngine;
 
 impl SyncEngine {
@@ -11,6 +13,13 @@ impl SyncEngine {
     /// timeout and the store counts them as duplicates. A per-handle `MessageNotExist` means the
     /// handle went stale (the message was delivered again meanwhile): also harmless.
     pub(super) async fn acknowledge(&mut self, handles: &[String]) {
+        // BatchDeleteMessage takes at most 16 handles; a drain stores several batches at once.
+        for chunk in handles.chunks(MAX_BATCH) {
+            self.acknowledge_batch(chunk).await;
+        }
+    }
+
+    async fn acknowledge_batch(&mut self, handles: &[String]) {
         let mut pending: Vec<String> = handles.to_vec();
         for attempt in 1..=self.options.delete_attempts.max(1) {
             match self.queue.batch_delete(&pending).await {

@@ -2,12 +2,16 @@
 
 use std::time::Duration;
 
-use inlet_mns::{MAX_BATCH, MnsError};
+use inlet_mns::{MAX_BATCH, MnsError, ReceivedMessage};
 
 use super::{SyncEngine, SyncError, SyncStats};
 
 /// A short wait: when the queue answers empty, its attributes decide whether we are done.
 const DRAIN_WAIT_SECONDS: u32 = 1;
+/// Full batches stored in one transaction while draining a backlog. One commit (one fsync, one
+/// full-text index flush) per 128 messages instead of per 16 is what makes a 100,000-message
+/// backlog quick; a message still waits at most for 8 receives before it is stored.
+const BATCHES_PER_COMMIT: usize = 8;
 
 impl SyncEngine {
     /// Stores and acknowledges everything in the queue, then returns.
@@ -16,11 +20,18 @@ impl SyncEngine {
     /// messages that an earlier, crashed collector had received (in flight until their visibility
     /// timeout) are waited for and stored too. Refused credentials end the drain with an error.
     pub async fn drain(&mut self) -> Result<SyncStats, SyncError> {
+        let counts = self.start_counts();
+        let result = self.drain_queue().await;
+        self.stop_counts(counts).await;
+        result
+    }
+
+    async fn drain_queue(&mut self) -> Result<SyncStats, SyncError> {
         let mut failures = 0u32;
         while !self.cancel.is_cancelled() {
             let received = tokio::select! {
                 () = self.cancel.cancelled() => break,
-                r = self.queue.batch_receive(MAX_BATCH, DRAIN_WAIT_SECONDS) => r,
+                r = self.receive_group() => r,
             };
             let step = match received {
                 Ok(batch) if !batch.is_empty() => {
@@ -47,6 +58,33 @@ impl SyncEngine {
             }
         }
         Ok(self.stats.clone())
+    }
+
+    /// One receive, and while the answers come back full, up to [`BATCHES_PER_COMMIT`] more
+    /// without waiting. A failure after the first keeps what was received (the error comes
+    /// back on the next call if it lasts).
+    async fn receive_group(&self) -> Result<Vec<ReceivedMessage>, MnsError> {
+        let mut group = self
+            .queue
+            .batch_receive(MAX_BATCH, DRAIN_WAIT_SECONDS)
+            .await?;
+        let mut last = group.len();
+        for _ in 1..BATCHES_PER_COMMIT {
+            if last < MAX_BATCH {
+                break;
+            }
+            match self.queue.batch_receive(MAX_BATCH, 0).await {
+                Ok(more) => {
+                    last = more.len();
+                    group.extend(more);
+                }
+                Err(err) => {
+                    tracing::debug!(error = %err, "stopped gathering a group of batches");
+                    break;
+                }
+            }
+        }
+        Ok(group)
     }
 
     /// After an empty receive: done if nothing is left, else keep going.

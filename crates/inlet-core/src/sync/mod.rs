@@ -6,7 +6,10 @@
 //! and the store's idempotency on `(channel, MessageId)` turns that into a duplicate count.
 
 mod acknowledge;
+mod counts;
 mod drain;
+
+pub use counts::{COUNTS_EVERY, CountsPublisher, CountsTask};
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::events::{Event, EventSender};
-use crate::store::{Incoming, IngestReport, Queries as _, Store};
+use crate::store::{Incoming, IngestReport, Store};
 
 /// The one writer connection, shared by the sync engine, the media keeper and UI commands.
 pub type SharedStore = Arc<Mutex<Store>>;
@@ -76,6 +79,8 @@ pub struct SyncEngine {
     cancel: CancellationToken,
     /// Woken after a commit that created media download jobs.
     media_wakeup: Option<Arc<Notify>>,
+    /// Set while `run` or `drain` works: status-bar counts after commits, folded over bursts.
+    counts: Option<CountsPublisher>,
     stats: SyncStats,
 }
 
@@ -93,6 +98,7 @@ impl SyncEngine {
             options,
             cancel: CancellationToken::new(),
             media_wakeup: None,
+            counts: None,
             stats: SyncStats::default(),
         }
     }
@@ -115,6 +121,26 @@ impl SyncEngine {
 
     /// Long-polls until cancelled: the desktop app's and `inlet sync`'s normal mode.
     pub async fn run(&mut self) -> SyncStats {
+        let counts = self.start_counts();
+        let stats = self.poll_until_cancelled().await;
+        self.stop_counts(counts).await;
+        stats
+    }
+
+    /// Starts publishing counts for this run; see [`CountsPublisher`].
+    fn start_counts(&mut self) -> CountsTask {
+        let (publisher, task) =
+            CountsPublisher::start(self.store.clone(), self.events.clone(), COUNTS_EVERY);
+        self.counts = Some(publisher);
+        task
+    }
+
+    async fn stop_counts(&mut self, task: CountsTask) {
+        self.counts = None;
+        task.finish().await;
+    }
+
+    async fn poll_until_cancelled(&mut self) -> SyncStats {
         let mut poller = Poller::new(self.queue.clone(), self.options.poll.clone())
             .with_cancellation(self.cancel.clone());
         let forward = forward_connectivity(&poller, self.events.clone());
@@ -148,7 +174,7 @@ impl SyncEngine {
         let incoming: Vec<Incoming> = batch
             .into_iter()
             .map(|m| {
-                if !m.decode_body().md5_ok {
+                if !m.md5_ok() {
                     tracing::warn!(queue_message_id = %m.message_id, "MessageBodyMD5 does not match the body");
                 }
                 Incoming::decode(m.message_id, m.body.into_bytes(), m.dequeue_count)
@@ -238,18 +264,10 @@ impl SyncEngine {
         {
             wakeup.notify_one();
         }
-        if let Some(counts) = self.counts().await {
-            self.events.emit(Event::Counts { counts });
+        if let Some(counts) = &self.counts {
+            counts.changed();
         }
         self.events.emit(Event::Synced { at_ms: now_ms() });
-    }
-
-    async fn counts(&self) -> Option<crate::store::Counts> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.lock().ok()?.counts().ok())
-            .await
-            .ok()
-            .flatten()
     }
 }
 
