@@ -192,15 +192,11 @@ async fn change(
     f: impl FnOnce(&mut Store) -> Result<(), StoreError> + Send + 'static,
 ) -> Result<(), AppError> {
     let session = state.session().await?;
-    let store = session.store.clone();
-    let counts = tauri::async_runtime::spawn_blocking(move || {
-        let mut store = store
-            .lock()
-            .map_err(|_| AppError::Internal("the store is poisoned".into()))?;
-        f(&mut store)?;
-        Ok::<_, AppError>(store.counts()?)
+    let counts = super::on_writer(session.store.clone(), move |store| {
+        f(store)?;
+        store.counts()
     })
-    .await??;
+    .await?;
     session.announce(Event::ConversationsChanged {
         changed: vec![conversation_id],
         removed: vec![],

@@ -9,7 +9,7 @@ use tauri::State;
 use crate::error::AppError;
 use crate::state::AppState;
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -20,14 +20,7 @@ async fn write<T: Send + 'static>(
     f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, AppError> {
     let session = state.session().await?;
-    let store = session.store.clone();
-    let value = tauri::async_runtime::spawn_blocking(move || {
-        let mut store = store
-            .lock()
-            .map_err(|_| AppError::Internal("the store is poisoned".into()))?;
-        Ok::<_, AppError>(f(&mut store)?)
-    })
-    .await??;
+    let value = super::on_writer(session.store.clone(), f).await?;
     session.announce(Event::ConversationsChanged {
         changed,
         removed: vec![],

@@ -24,13 +24,8 @@ pub async fn set_payload_name(
     name: String,
 ) -> Result<Option<String>, AppError> {
     let session = state.session().await?;
-    let store = session.store.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let mut store = store
-            .lock()
-            .map_err(|_| AppError::Internal("the store is poisoned".into()))?;
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        Ok(store.set_payload_name(&payload, &name, now_ms)?)
+    super::on_writer(session.store.clone(), move |store| {
+        store.set_payload_name(&payload, &name, super::organise::now_ms())
     })
-    .await?
+    .await
 }
