@@ -277,6 +277,19 @@ impl Session {
         )
     }
 
+    /// Waits until the demo's chats are in the list (at least `rows` rendered rows).
+    pub async fn wait_for_demo_chats(&self, rows: u32) -> Result<(), Error> {
+        self.wait_until(
+            "the demo chats in the chat list",
+            &format!(
+                "document.querySelectorAll('#chat-list [role=option][data-conversation-id]').length >= {rows}"
+            ),
+            DEMO_TIMEOUT,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The app's embedded demo queue (once the demo has started).
     pub async fn demo_queue(&self) -> Result<DemoQueue, Error> {
         DemoQueue::find(&self.data_dir, DEMO_TIMEOUT).await

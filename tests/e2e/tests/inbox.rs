@@ -16,17 +16,6 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{nanos}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Waits until the demo's chats are in the list (at least `rows` rendered rows).
-async fn wait_for_demo_chats(app: &Session, rows: u32) -> Result<(), inlet_e2e::Error> {
-    app.wait_until(
-        "the demo chats in the chat list",
-        &format!("document.querySelectorAll('#chat-list [role=option][data-conversation-id]').length >= {rows}"),
-        DEMO_TIMEOUT,
-    )
-    .await?;
-    Ok(())
-}
-
 /// Waits until a bubble of `kind` is in the open chat.
 async fn wait_for_bubble(app: &Session, kind: &str) -> Result<(), inlet_e2e::Error> {
     app.wait_until(
@@ -74,7 +63,7 @@ async fn first_run_explore_the_demo_shows_chats_marked_as_demo_data() {
         app.save_view("welcome").await?;
 
         app.click("#explore-demo").await?;
-        wait_for_demo_chats(app, 8).await?;
+        app.wait_for_demo_chats(8).await?;
         app.wait_for_text("#demo-badge", "Demo data", DEFAULT_TIMEOUT).await?;
         app.wait_for_text("#status-mode", "Demo data", DEFAULT_TIMEOUT).await?;
         app.wait_for_text("#demo-note", "nothing here is real", DEFAULT_TIMEOUT).await?;
@@ -119,7 +108,7 @@ async fn a_message_sent_to_the_queue_appears_in_the_list_and_the_open_chat() {
         test,
         Launch::default().arg("--demo"),
         async |app: &Session| {
-            wait_for_demo_chats(app, 8).await?;
+            app.wait_for_demo_chats(8).await?;
             let queue = app.demo_queue().await?;
             app.open_chat("Maria Santos").await?;
             wait_for_bubble(app, "text").await?;
@@ -171,7 +160,7 @@ async fn a_message_sent_to_the_queue_appears_in_the_list_and_the_open_chat() {
 async fn every_message_type_renders_with_its_attachment_state() {
     let test = "every_message_type_renders_with_its_attachment_state";
     run(test, Launch::default().arg("--demo"), async |app: &Session| {
-        wait_for_demo_chats(app, 8).await?;
+        app.wait_for_demo_chats(8).await?;
 
         // 王芳: a voice note, a photo, a button reply and a location, all saved with their map.
         app.open_chat("王芳").await?;
@@ -281,7 +270,7 @@ async fn every_message_type_renders_with_its_attachment_state() {
 async fn cached_chats_media_and_maps_still_show_when_the_queue_is_gone() {
     let test = "cached_chats_media_and_maps_still_show_when_the_queue_is_gone";
     run(test, Launch::default().arg("--demo"), async |app: &Session| {
-        wait_for_demo_chats(app, 8).await?;
+        app.wait_for_demo_chats(8).await?;
         app.open_chat("王芳").await?;
         wait_for_loaded_images(app, "#timeline [data-bubble=image] img", 1).await?;
         wait_for_loaded_images(app, "#timeline [data-bubble=location] img.tile", 4).await?;
@@ -297,7 +286,7 @@ async fn cached_chats_media_and_maps_still_show_when_the_queue_is_gone() {
 
         // A fresh page: nothing cached in the webview, everything from the store and the disk.
         app.execute("location.reload(); return true;", vec![]).await?;
-        wait_for_demo_chats(app, 8).await?;
+        app.wait_for_demo_chats(8).await?;
         app.open_chat("王芳").await?;
         wait_for_loaded_images(app, "#timeline [data-bubble=image] img", 1).await?;
         wait_for_loaded_images(app, "#timeline [data-bubble=location] img.tile", 4).await?;
@@ -326,7 +315,7 @@ fn hostile(field: &str) -> String {
 async fn markup_and_script_in_messages_stay_visible_text() {
     let test = "markup_and_script_in_messages_stay_visible_text";
     run(test, Launch::default().arg("--demo"), async |app: &Session| {
-        wait_for_demo_chats(app, 8).await?;
+        app.wait_for_demo_chats(8).await?;
         let queue = app.demo_queue().await?;
         let from = "4915199990000";
         let name = hostile("DisplayName");
@@ -414,7 +403,7 @@ async fn markup_and_script_in_messages_stay_visible_text() {
 async fn keyboard_filters_search_and_dark_theme() {
     let test = "keyboard_filters_search_and_dark_theme";
     run(test, Launch::default().arg("--demo"), async |app: &Session| {
-        wait_for_demo_chats(app, 8).await?;
+        app.wait_for_demo_chats(8).await?;
 
         // Keyboard: focus the list, move down twice, Enter opens the third chat.
         let third = app

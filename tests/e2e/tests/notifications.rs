@@ -2,9 +2,7 @@
 //! bus): a new message while the operator is elsewhere raises one naming the sender, and a
 //! channel the operator muted raises none.
 
-use inlet_e2e::{
-    DEFAULT_TIMEOUT, DEMO_TIMEOUT, Launch, NotificationServer, Session, ensure, mo, run,
-};
+use inlet_e2e::{DEFAULT_TIMEOUT, Launch, NotificationServer, Session, ensure, mo, run};
 use serde_json::json;
 
 fn unique(prefix: &str) -> String {
@@ -73,12 +71,7 @@ async fn new_messages_notify_the_desktop_except_on_muted_channels() {
         // Count messages as news from the start (normally the first 15 s are the backlog).
         .env("INLET_NOTIFY_QUIET_MS", "0");
     run(test, launch, async |app: &Session| {
-        app.wait_until(
-            "the demo chats in the chat list",
-            "document.querySelectorAll('#chat-list [role=option][data-conversation-id]').length >= 8",
-            DEMO_TIMEOUT,
-        )
-        .await?;
+        app.wait_for_demo_chats(8).await?;
         let queue = app.demo_queue().await?;
         // Inlet notifies only while the operator is looking elsewhere.
         // (The page itself cannot tell: WebDriver automation keeps `document.hasFocus()` true.)
@@ -88,18 +81,33 @@ async fn new_messages_notify_the_desktop_except_on_muted_channels() {
         // a first message of our own makes sure there is something to announce.
         let first = unique("First Customer");
         queue
-            .send_chatapp(&mo(&unique("wamid"), "351911000000", &first, "TEXT", json!("Hello")))
+            .send_chatapp(&mo(
+                &unique("wamid"),
+                "351911000000",
+                &first,
+                "TEXT",
+                json!("Hello"),
+            ))
             .await?;
         server.wait_for_any(DEFAULT_TIMEOUT).await?;
 
         // A message after that is told on its own (at most with the first one): who and what.
         let customer = unique("Notified Customer");
         queue
-            .send_chatapp(&mo(&unique("wamid"), "351911000001", &customer, "TEXT", json!("Is the shop open?")))
+            .send_chatapp(&mo(
+                &unique("wamid"),
+                "351911000001",
+                &customer,
+                "TEXT",
+                json!("Is the shop open?"),
+            ))
             .await?;
         let (summary, body) = server.wait_for(&customer, DEFAULT_TIMEOUT).await?;
         if summary.contains(&customer) {
-            ensure(body.contains("Is the shop open?"), format!("a lone message shows its text: {body:?}"))?;
+            ensure(
+                body.contains("Is the shop open?"),
+                format!("a lone message shows its text: {body:?}"),
+            )?;
         }
 
         // Mute the bakery's channel in Settings.
@@ -115,7 +123,10 @@ async fn new_messages_notify_the_desktop_except_on_muted_channels() {
                 vec![json!(format!("WABA {BAKERY_WABA}"))],
             )
             .await?;
-        ensure(unticked == json!(true), "the bakery channel's notification box could not be unticked")?;
+        ensure(
+            unticked == json!(true),
+            "the bakery channel's notification box could not be unticked",
+        )?;
         app.click("#save-settings").await?;
         app.wait_for("#settings-saved", DEFAULT_TIMEOUT).await?;
         app.click("#settings-view header button").await?;
@@ -123,19 +134,34 @@ async fn new_messages_notify_the_desktop_except_on_muted_channels() {
         // A message on the muted channel, stored and listed...
         let muted = unique("Muted Customer");
         queue
-            .send_chatapp(&mo(&unique("wamid"), "351911000002", &muted, "TEXT", json!("hello")))
+            .send_chatapp(&mo(
+                &unique("wamid"),
+                "351911000002",
+                &muted,
+                "TEXT",
+                json!("hello"),
+            ))
             .await?;
-        app.wait_for_text("#chat-list", &muted, DEFAULT_TIMEOUT).await?;
+        app.wait_for_text("#chat-list", &muted, DEFAULT_TIMEOUT)
+            .await?;
         // ...then one on another channel: it is notified, and the muted one never was.
         let other = unique("Bike Customer");
-        let mut message = mo(&unique("wamid"), "66812345678", &other, "TEXT", json!("Flat tyre"));
+        let mut message = mo(
+            &unique("wamid"),
+            "66812345678",
+            &other,
+            "TEXT",
+            json!("Flat tyre"),
+        );
         message["WabaId"] = json!(BIKES_WABA);
         message["CustSpaceId"] = json!("cams-9tw3e6v1rbk0p");
         queue.send_chatapp(&message).await?;
         server.wait_for(&other, DEFAULT_TIMEOUT).await?;
         let shown = server.shown();
         ensure(
-            !shown.iter().any(|(s, b)| s.contains(&muted) || b.contains(&muted)),
+            !shown
+                .iter()
+                .any(|(s, b)| s.contains(&muted) || b.contains(&muted)),
             format!("a muted channel raised a notification: {shown:?}"),
         )?;
         Ok(())

@@ -21,16 +21,6 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}{nanos}x{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-async fn wait_for_demo_chats(app: &Session) -> Result<(), Error> {
-    app.wait_until(
-        "the demo chats in the chat list",
-        "document.querySelectorAll('#chat-list [role=option][data-conversation-id]').length >= 8",
-        DEMO_TIMEOUT,
-    )
-    .await?;
-    Ok(())
-}
-
 /// The number of chats the list says it holds.
 async fn list_total(app: &Session) -> Result<u64, Error> {
     let total = app
@@ -180,7 +170,7 @@ async fn export_open_chat(app: &Session, format: &str, to: &Path) -> Result<Stri
 async fn labels_notes_and_chat_exports() {
     let test = "labels_notes_and_chat_exports";
     run(test, Launch::default().arg("--demo"), async |app: &Session| {
-        wait_for_demo_chats(app).await?;
+        app.wait_for_demo_chats(8).await?;
         let label_name = "Follow up";
         let label = create_label(app, label_name).await?;
 
@@ -301,7 +291,7 @@ async fn labels_notes_and_chat_exports() {
 async fn backup_then_restore_brings_the_inbox_back() {
     let test = "backup_then_restore_brings_the_inbox_back";
     run(test, Launch::default().arg("--demo"), async |app: &Session| {
-        wait_for_demo_chats(app).await?;
+        app.wait_for_demo_chats(8).await?;
         let queue = app.demo_queue().await?;
         let before = list_total(app).await?;
         let scratch = tempfile::tempdir().map_err(|e| Error::Check(e.to_string()))?;
@@ -370,7 +360,7 @@ async fn search_filters_by_type_and_loads_more() {
         test,
         Launch::default().arg("--demo"),
         async |app: &Session| {
-            wait_for_demo_chats(app).await?;
+            app.wait_for_demo_chats(8).await?;
             let queue = app.demo_queue().await?;
             // More matching messages than one page of results (25).
             let word = unique("quokka");
