@@ -71,8 +71,8 @@ fn unwrap_payload(kind: &str, payload: Value) -> Value {
     };
     match value {
         Value::Object(mut obj) if obj.len() == 1 => {
-            let key = obj.keys().next().map(|k| norm_key(k));
-            if key.as_deref() == Some(kind.to_ascii_lowercase().as_str())
+            let kind = kind.to_ascii_lowercase();
+            if obj.keys().next().is_some_and(|k| key_is(k, &kind))
                 && obj.values().next().is_some_and(Value::is_object)
             {
                 obj.values_mut()
@@ -261,20 +261,22 @@ fn objects<'a>(
         .filter_map(Value::as_object)
 }
 
-/// Key comparison form: trimmed, lowercase, without `_` and `-` (`mimeType` = `mime_type`).
-pub(crate) fn norm_key(k: &str) -> String {
+/// Whether key `k` means field `name`: compared trimmed, lowercase and without `_` and `-`
+/// (`mimeType` = `mime_type`); `name` is given in that form. Allocates nothing: every field
+/// lookup of every message compares every key.
+pub(crate) fn key_is(k: &str, name: &str) -> bool {
     k.trim()
         .chars()
         .filter(|c| !matches!(c, '_' | '-'))
         .flat_map(char::to_lowercase)
-        .collect()
+        .eq(name.chars())
 }
 
 /// The first field whose normalised key is one of `names` (given in normalised form).
 pub(crate) fn field<'a>(o: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
     names.iter().find_map(|want| {
         o.iter()
-            .find(|(k, v)| !v.is_null() && norm_key(k) == *want)
+            .find(|(k, v)| !v.is_null() && key_is(k, want))
             .map(|(_, v)| v)
     })
 }

@@ -3,7 +3,7 @@
 use inlet_mns::body::base64_json;
 use serde_json::{Map, Value};
 
-use super::content::{decode_content, norm_key, scalar_text};
+use super::content::{decode_content, key_is, scalar_text};
 use super::model::MoMessage;
 use super::tolerant::{parse_json, parse_json_str};
 use crate::error::DecodeError;
@@ -103,7 +103,7 @@ impl Fields {
         let key = self
             .0
             .iter()
-            .find(|(k, v)| !v.is_null() && norm_key(k) == name)?
+            .find(|(k, v)| !v.is_null() && key_is(k, name))?
             .0
             .clone();
         self.0.remove(&key)
@@ -115,7 +115,7 @@ impl Fields {
         let key = self
             .0
             .iter()
-            .find(|(k, v)| norm_key(k) == name && scalar_text(v).is_some())?
+            .find(|(k, v)| key_is(k, name) && scalar_text(v).is_some())?
             .0
             .clone();
         self.0.remove(&key).as_ref().and_then(scalar_text)
@@ -127,7 +127,7 @@ impl Fields {
         let key = self
             .0
             .iter()
-            .find(|(k, v)| norm_key(k) == "timestamp" && timestamp_ms(v).is_some())?
+            .find(|(k, v)| key_is(k, "timestamp") && timestamp_ms(v).is_some())?
             .0
             .clone();
         self.0.remove(&key).as_ref().and_then(timestamp_ms)

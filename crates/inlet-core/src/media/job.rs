@@ -133,9 +133,9 @@ impl Inner {
         };
         let id = job.id;
         let db_reason = reason.clone();
-        self.db(move |store| match next {
-            Some(next) => media_jobs::mark_retrying(store.conn(), id, &db_reason, next, now),
-            None => media_jobs::mark_final(store.conn(), id, state, &db_reason, now),
+        self.bookkeeping(move |conn| match next {
+            Some(next) => media_jobs::mark_retrying(conn, id, &db_reason, next, now),
+            None => media_jobs::mark_final(conn, id, state, &db_reason, now),
         })
         .await?;
         tracing::info!(media_id = job.id, state = state.as_str(), %reason, "download did not succeed");
@@ -195,8 +195,9 @@ impl Progress {
             let (store, id) = (self.inner.store.clone(), self.job.id);
             // Fire and forget: a late write only touches a job still `downloading`.
             tokio::task::spawn_blocking(move || {
-                if let Ok(store) = store.lock() {
-                    let _ = media_jobs::record_progress(store.conn(), id, done, total);
+                if let Ok(mut store) = store.lock() {
+                    let _ =
+                        store.relaxed(|conn| media_jobs::record_progress(conn, id, done, total));
                 }
             });
         }

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rusqlite::Connection;
 use serde::Serialize;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -263,6 +264,15 @@ impl Inner {
         .map_err(|e| MediaError::Store(format!("a database task failed: {e}")))?
     }
 
+    /// [`Self::db`] for the keeper's own bookkeeping, committed without waiting for the disk:
+    /// see [`Store::relaxed`] for why losing it loses nothing.
+    pub(super) async fn bookkeeping<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, MediaError> {
+        self.db(move |store| store.relaxed(f)).await
+    }
+
     pub(super) fn now(&self) -> i64 {
         (self.options.clock)()
     }
@@ -327,7 +337,7 @@ impl Inner {
     async fn step(self: &Arc<Self>, work: &mut Work, may_settle: bool) -> Result<Step, MediaError> {
         let now = self.now();
         let expired = self
-            .db(move |store| media_jobs::expire_overdue(store.conn(), now))
+            .bookkeeping(move |conn| media_jobs::expire_overdue(conn, now))
             .await?;
         for job in &expired {
             self.emit_media(*job, MediaState::Expired, None, None);
@@ -347,7 +357,7 @@ impl Inner {
     async fn start_media(self: &Arc<Self>, work: &mut Work, now: i64) -> Result<(), MediaError> {
         while work.media.len() < self.options.concurrency {
             let claimed = self
-                .db(move |store| media_jobs::claim_due(store.conn_mut(), now))
+                .bookkeeping(move |conn| media_jobs::claim_due(conn, now))
                 .await?;
             let Some(job) = claimed else { break };
             work.media.insert(job.id);

@@ -33,8 +33,8 @@ impl Inner {
         };
         let rowid = job.message_rowid;
         let recorded = self
-            .db(move |store| {
-                media_jobs::finish_map(store.conn(), rowid, state, error.as_deref(), next, now)
+            .bookkeeping(move |conn| {
+                media_jobs::finish_map(conn, rowid, state, error.as_deref(), next, now)
             })
             .await;
         if let Err(e) = recorded {

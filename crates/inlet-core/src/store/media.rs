@@ -74,22 +74,40 @@ pub(crate) fn create_job(
     timestamp_ms: i64,
     now_ms: i64,
 ) -> Result<i64, StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO media (message_rowid, kind, url, declared_mime, filename, deadline_ms, state,
                             next_attempt_ms, updated_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![
-            message_rowid,
-            media.kind.as_str(),
-            media.url,
-            media.mime_type,
-            media.filename,
-            timestamp_ms.saturating_add(MEDIA_URL_LIFETIME_MS),
-            MediaState::Queued,
-            now_ms,
-        ],
-    )?;
+    )?
+    .execute(params![
+        message_rowid,
+        media.kind.as_str(),
+        media.url,
+        media.mime_type,
+        media.filename,
+        timestamp_ms.saturating_add(MEDIA_URL_LIFETIME_MS),
+        MediaState::Queued,
+        now_ms,
+    ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// The map job of a LOCATION message, created in the ingest's own transaction like the media
+/// job: no location is ever stored without one.
+pub(crate) fn create_map_job(
+    conn: &Connection,
+    message_rowid: i64,
+    latitude: f64,
+    longitude: f64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO location_maps (message_rowid, latitude, longitude, next_attempt_ms,
+                                              updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![message_rowid, latitude, longitude, now_ms])?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -263,19 +263,22 @@ pub(crate) fn requeue(conn: &mut Connection, ids: &[i64], now_ms: i64) -> Result
     Ok(())
 }
 
+/// INDEXED BY: the partial index holds only jobs tried before, so jobs never tried (a whole
+/// backlog of them, possibly older than the URLs' lifetime) are not walked past.
+const EXPIRE_OVERDUE: &str = "
+    UPDATE media INDEXED BY media_tried_by_deadline
+    SET state = 'expired', updated_at_ms = ?1,
+        last_error = 'the URL''s 7-day lifetime passed before the file could be saved'
+                     || coalesce(' (last error: ' || last_error || ')', '')
+    WHERE state IN ('queued', 'retrying') AND deadline_ms <= ?1 AND attempts > 0
+    RETURNING id, message_rowid";
+
 /// Jobs that were tried, failed and whose deadline has now passed become `expired`.
 ///
 /// A job never tried is left alone even past its deadline: it gets one last attempt (the
 /// deadline is an estimate from the message's timestamp; the URL may still answer).
 pub(crate) fn expire_overdue(conn: &Connection, now_ms: i64) -> Result<Vec<JobRef>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        // INDEXED BY: see `claim_due`.
-        "UPDATE media INDEXED BY media_waiting_by_deadline SET state = 'expired', updated_at_ms = ?1,
-             last_error = 'the URL''s 7-day lifetime passed before the file could be saved'
-                          || coalesce(' (last error: ' || last_error || ')', '')
-         WHERE state IN ('queued', 'retrying') AND deadline_ms <= ?1 AND attempts > 0
-         RETURNING id, message_rowid",
-    )?;
+    let mut stmt = conn.prepare_cached(EXPIRE_OVERDUE)?;
     let rows = stmt
         .query_map([now_ms], |r| {
             Ok(JobRef {
@@ -287,6 +290,27 @@ pub(crate) fn expire_overdue(conn: &Connection, now_ms: i64) -> Result<Vec<JobRe
     Ok(rows)
 }
 
+/// The soonest deadline of two small candidate sets, each read from its own index: the first
+/// queued job in deadline order (queued jobs are due from the start, so the partial index's first
+/// row ends the search however long the backlog), and the retrying jobs whose next try is due (a
+/// range of `media_due`, sorted, but only the due ones). One scan over all waiting jobs in
+/// deadline order walked past every retrying job not yet due, on every claim.
+const CLAIM_DUE: &str = "
+    SELECT * FROM (
+        SELECT * FROM (
+            SELECT id, message_rowid, kind, url, declared_mime, filename, deadline_ms, attempts
+            FROM media INDEXED BY media_queued_by_deadline
+            WHERE state = 'queued' AND next_attempt_ms <= ?1
+            ORDER BY deadline_ms, id LIMIT 1)
+        UNION ALL
+        SELECT * FROM (
+            SELECT id, message_rowid, kind, url, declared_mime, filename, deadline_ms, attempts
+            FROM media INDEXED BY media_due
+            WHERE state = 'retrying' AND next_attempt_ms <= ?1
+            ORDER BY deadline_ms, id LIMIT 1))
+    ORDER BY deadline_ms, id
+    LIMIT 1";
+
 /// Takes the due job with the soonest deadline and marks it `downloading`.
 pub(crate) fn claim_due(
     conn: &mut Connection,
@@ -294,17 +318,7 @@ pub(crate) fn claim_due(
 ) -> Result<Option<MediaJob>, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let job = tx
-        .prepare_cached(
-            // INDEXED BY: left to itself SQLite takes `media_due` and sorts every waiting job
-            // by deadline on each call; while a backlog is being stored that is thousands of
-            // jobs, thousands of times. The partial index yields them in deadline order, so the
-            // first due one ends the search.
-            "SELECT id, message_rowid, kind, url, declared_mime, filename, deadline_ms, attempts
-             FROM media INDEXED BY media_waiting_by_deadline
-             WHERE state IN ('queued', 'retrying') AND next_attempt_ms <= ?1
-             ORDER BY deadline_ms, id
-             LIMIT 1",
-        )?
+        .prepare_cached(CLAIM_DUE)?
         .query_row([now_ms], |r| {
             Ok(MediaJob {
                 id: r.get(0)?,
@@ -333,8 +347,12 @@ pub(crate) fn claim_due(
 /// The earliest `next_attempt_ms` of the jobs waiting for a try.
 pub(crate) fn next_due_ms(conn: &Connection) -> Result<Option<i64>, StoreError> {
     Ok(conn
+        // One indexed min per state: `state IN (...)` would read every waiting job.
         .prepare_cached(
-            "SELECT min(next_attempt_ms) FROM media WHERE state IN ('queued', 'retrying')",
+            "SELECT min(due) FROM (
+                 SELECT min(next_attempt_ms) AS due FROM media WHERE state = 'queued'
+                 UNION ALL
+                 SELECT min(next_attempt_ms) FROM media WHERE state = 'retrying')",
         )?
         .query_row([], |r| r.get(0))?)
 }
@@ -796,35 +814,60 @@ mod tests {
     }
 
     #[test]
-    fn the_keeper_reads_only_waiting_jobs_however_many_are_settled() {
+    fn the_keeper_reads_only_the_jobs_each_question_is_about() {
         let (_dir, mut store) = store();
+        // m0 is the newest message; a higher number is older, so its deadline comes sooner.
         let ids: Vec<i64> = (0..40)
             .map(|i| image(&mut store, &format!("m{i}"), NOW - i64::from(i) * 1_000))
             .collect();
-        // All but two are settled long ago; the keeper's questions must not walk past them.
-        store
-            .conn()
-            .execute(
-                "UPDATE media SET state = 'saved' WHERE id NOT IN (?1, ?2)",
-                [ids[5], ids[30]],
-            )
-            .unwrap();
-        // The queries as written, hint included, plan to the partial index with no sort: they
-        // read waiting jobs only (SQLite refuses a hint it cannot follow, failing the query).
-        let claim = "SELECT id FROM media INDEXED BY media_waiting_by_deadline
-                     WHERE state IN ('queued', 'retrying')
-                     AND next_attempt_ms <= ?1 ORDER BY deadline_ms, id LIMIT 1";
-        let overdue = "SELECT id FROM media INDEXED BY media_waiting_by_deadline
-                       WHERE state IN ('queued', 'retrying') AND deadline_ms <= ?1 AND attempts > 0";
-        for sql in [claim, overdue] {
-            let plan = plan(&store, sql);
-            assert!(plan.contains("media_waiting_by_deadline"), "{plan}");
-            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        let set = |sql: &str, range: std::ops::Range<usize>| {
+            for &id in &ids[range] {
+                store.conn().execute(sql, params![id, NOW]).unwrap();
+            }
+        };
+        // m0-m9 saved long ago; m30-m39, the oldest, tried and waiting an hour for their next
+        // try; m25 tried and due again now; the rest never tried.
+        set(
+            "UPDATE media SET state = 'saved' WHERE id = ?1 AND ?2",
+            0..10,
+        );
+        set(
+            "UPDATE media SET state = 'retrying', attempts = 1, next_attempt_ms = ?2 + 3600000
+             WHERE id = ?1",
+            30..40,
+        );
+        set(
+            "UPDATE media SET state = 'retrying', attempts = 1, next_attempt_ms = ?2 - 1
+             WHERE id = ?1",
+            25..26,
+        );
+
+        // Claims come in deadline order, the due retrying job in its place among the queued
+        // ones, and jobs not yet due are not handed out.
+        let mut claimed = Vec::new();
+        while let Some(job) = claim_due(store.conn_mut(), NOW).unwrap() {
+            claimed.push(job.id);
         }
-        assert_eq!(expire_overdue(store.conn(), NOW).unwrap(), vec![]);
-        // And the soonest deadline still goes first: m30 is the older message.
-        let job = claim_due(store.conn_mut(), NOW + MEDIA_URL_LIFETIME_MS).unwrap();
-        assert_eq!(job.map(|j| j.id), Some(ids[30]));
+        let expected: Vec<i64> = (10..30).rev().map(|i| ids[i]).collect();
+        assert_eq!(claimed, expected);
+        // Past every deadline, only the jobs tried and still waiting expire.
+        let far = NOW + MEDIA_URL_LIFETIME_MS + 3_600_000;
+        let mut expired: Vec<i64> = expire_overdue(store.conn(), far)
+            .unwrap()
+            .into_iter()
+            .map(|j| j.id)
+            .collect();
+        expired.sort_unstable();
+        assert_eq!(expired, ids[30..40].to_vec());
+
+        // The statements as written read their own partial indexes and never sort the waiting
+        // jobs as a whole (SQLite refuses an INDEXED BY it cannot follow, failing the query).
+        let claim = plan(&store, CLAIM_DUE);
+        assert!(claim.contains("media_queued_by_deadline"), "{claim}");
+        assert!(claim.contains("media_due"), "{claim}");
+        let overdue = plan(&store, EXPIRE_OVERDUE);
+        assert!(overdue.contains("media_tried_by_deadline"), "{overdue}");
+        assert!(!overdue.contains("TEMP B-TREE"), "{overdue}");
     }
 
     #[test]

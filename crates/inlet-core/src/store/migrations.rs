@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     V3_MEDIA_KEEPER_AND_MAPS,
     V4_ORGANISE_AND_WIDER_SEARCH,
     V5_PAYLOAD_NAMES,
+    V6_BATCH_SEARCH_INDEX_AND_KEEPER_INDEXES,
 ];
 
 /// v1: every table. Numbers in `*_number` columns are normalised (`normalize_phone`); the
@@ -328,6 +329,30 @@ CREATE INDEX messages_reply_payload
 -- drain spent half its time there. This index holds only the waiting jobs.
 CREATE INDEX media_waiting_by_deadline ON media (deadline_ms, id)
     WHERE state IN ('queued', 'retrying');
+"#;
+
+/// v6: new messages reach the search index once per transaction instead of by a per-row
+/// trigger, and the media keeper's questions get indexes that hold only what they look for.
+///
+/// FTS5 writes its pending terms to disk at every statement savepoint, and each message's INSERT
+/// opens one: through the trigger, every message became an index segment of its own that FTS5 then
+/// merged again and again (half of all ingest time). `Batch::finish` now adds a transaction's
+/// messages with one `INSERT ... SELECT`. The delete and update triggers stay: they are rare.
+///
+/// A LOCATION's map job is made by `store_message` (as the media job always was), not by a
+/// trigger that ran `json_valid` and `json_extract` on every message stored.
+///
+/// `media_waiting_by_deadline` mixed untried and retrying jobs. Claiming walked past every
+/// retrying job that was not yet due to reach an untried one, and expiring walked past every
+/// untried job whose deadline had passed (a backlog older than the URLs' lifetime) to find the
+/// few that had been tried: both grew with the backlog on every call.
+const V6_BATCH_SEARCH_INDEX_AND_KEEPER_INDEXES: &str = r#"
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER location_map_job;
+DROP INDEX media_waiting_by_deadline;
+CREATE INDEX media_queued_by_deadline ON media (deadline_ms, id) WHERE state = 'queued';
+CREATE INDEX media_tried_by_deadline ON media (deadline_ms)
+    WHERE state IN ('queued', 'retrying') AND attempts > 0;
 "#;
 
 pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {

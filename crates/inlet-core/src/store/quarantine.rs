@@ -133,7 +133,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<RedecodeReport, StoreError> {
         let tx = self
-            .conn_mut()
+            .durable()?
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let pending: Vec<(i64, String, Vec<u8>, u32)> = tx
             .prepare("SELECT id, queue_message_id, raw, dequeue_count FROM quarantine WHERE resolved = 0 ORDER BY id")?

@@ -48,6 +48,33 @@ fn open_sets_durable_pragmas_and_latest_schema() {
     assert_eq!(migrations::user_version(conn).unwrap(), migrations::LATEST);
 }
 
+fn synchronous(conn: &rusqlite::Connection) -> i64 {
+    conn.pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn bookkeeping_skips_the_fsync_and_everything_else_stays_durable() {
+    let (_dir, mut store) = store();
+    let inside = store.relaxed(|conn| Ok(synchronous(conn))).unwrap();
+    assert_eq!(inside, 1); // NORMAL
+    assert_eq!(synchronous(store.conn()), 2); // FULL again
+    // A failing piece of bookkeeping restores FULL too.
+    let failed: Result<(), StoreError> = store.relaxed(|conn| {
+        conn.execute("INSERT INTO no_such_table VALUES (1)", [])?;
+        Ok(())
+    });
+    assert!(failed.is_err());
+    assert_eq!(synchronous(store.conn()), 2);
+    // And an ingest commits with FULL whatever the connection was left at.
+    store
+        .conn()
+        .pragma_update(None, "synchronous", "OFF")
+        .unwrap();
+    store.ingest(&[text("a", "1", 1, "hi")], NOW).unwrap();
+    assert_eq!(synchronous(store.conn()), 2);
+}
+
 #[test]
 fn every_fixture_is_stored_with_its_media_job() {
     let (_dir, mut store) = store();
@@ -229,6 +256,67 @@ fn undecodable_bodies_are_quarantined_once_and_can_be_recovered() {
             body: "recovered".into()
         }
     );
+}
+
+/// FTS5's own check of the search index against the messages it indexes: a message missing from
+/// the index (or indexed twice, or with other text) fails it.
+fn assert_search_index_complete(store: &Store) {
+    store
+        .conn()
+        .execute(
+            "INSERT INTO message_fts (message_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the search index matches the stored messages");
+}
+
+#[test]
+fn every_stored_message_is_in_the_search_index_whatever_path_stored_it() {
+    let (_dir, mut store) = store();
+    assert_search_index_complete(&store);
+    // Several messages in one transaction, a body holding two, a redelivery and a body that
+    // goes to quarantine.
+    let pair = format!(
+        "[{}, {}]",
+        String::from_utf8(mo_json("p1", "2", 3, "TEXT", json!("first of a pair"))).unwrap(),
+        String::from_utf8(mo_json("p2", "2", 4, "TEXT", json!("second of a pair"))).unwrap()
+    );
+    let batch = [
+        text("a", "1", 1, "the invoice for March"),
+        text("b", "3", 2, "olá, café?"),
+        delivery("q-pair", pair.as_bytes()),
+        text("a", "1", 1, "the invoice for March"),
+        Incoming::decode(
+            "q-bad".into(),
+            b"{\"MessageId\": \"late\", \"From\": \"4\"}".to_vec(),
+            1,
+        ),
+    ];
+    let report = store.ingest(&batch, NOW).unwrap();
+    assert_eq!((report.inserted.len(), report.duplicates), (4, 1));
+    assert_search_index_complete(&store);
+    // A later transaction, and a message recovered from quarantine.
+    store.ingest(&[text("c", "1", 5, "see you")], NOW).unwrap();
+    let lenient = |raw: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
+        v["Type"] = json!("TEXT");
+        v["Message"] = json!("recovered late");
+        crate::decode::decode_mo_json(&serde_json::to_vec(&v).unwrap()).map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        store.redecode_quarantine(lenient, NOW).unwrap().recovered,
+        1
+    );
+    assert_search_index_complete(&store);
+    let hits: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'pair OR late OR cafe'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(hits, 4);
 }
 
 #[test]
@@ -613,8 +701,8 @@ fn trigram_search_finds_message_text() {
 /// Data as it could have been written at schema version `version`.
 fn seed_at(conn: &rusqlite::Connection, version: i64) {
     // Versions 1 to 4 share the v1 tables; v2 only added indexes and search, v3 media columns
-    // with defaults and new tables, v4 labels and notes (seeded below), v5 payload names.
-    assert!(version <= 4, "add a seed for version {version}");
+    // with defaults and new tables, v4 labels and notes, v5 payload names (both seeded below).
+    assert!(version <= 5, "add a seed for version {version}");
     conn.execute_batch(
         "INSERT INTO conversations (id, channel_key, business_number, customer_number,
                                     current_customer_number, created_at_ms, unread_count)
@@ -642,6 +730,13 @@ fn seed_at(conn: &rusqlite::Connection, version: i64) {
             "INSERT INTO labels (id, name, colour, created_at_ms) VALUES (1, 'VIP', '#aa0000', 5);
              INSERT INTO conversation_labels VALUES (1, 1, 5);
              INSERT INTO contact_notes VALUES ('1', 'prefers mornings', 5);",
+        )
+        .unwrap();
+    }
+    if version >= 5 {
+        conn.execute(
+            "INSERT INTO payload_names VALUES ('old_confirm', 'Order confirmed', 5)",
+            [],
         )
         .unwrap();
     }
@@ -726,6 +821,8 @@ fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
             (payloads[0].payload.as_str(), payloads[0].replies),
             ("old_confirm", 1)
         );
+        let named = (version >= 5).then_some("Order confirmed");
+        assert_eq!(payloads[0].name.as_deref(), named, "from v{version}");
         if version >= 4 {
             assert_eq!(store.conversation_labels(1).unwrap()[0].name, "VIP");
             assert_eq!(
@@ -754,6 +851,15 @@ fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
             .unwrap();
         assert_eq!((again.inserted.len(), again.duplicates), (1, 1));
         assert_eq!(again.inserted[0].conversation_id, 1);
+        let found: i64 = store
+            .conn()
+            .query_row(
+                "SELECT rowid FROM message_fts WHERE message_fts MATCH 'new'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, again.inserted[0].rowid, "from v{version}");
     }
 }
 

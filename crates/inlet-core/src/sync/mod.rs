@@ -168,18 +168,17 @@ impl SyncEngine {
 
     /// Stores one received batch, then acknowledges it.
     async fn handle_batch(&mut self, batch: Vec<ReceivedMessage>) -> Result<(), SyncError> {
+        self.handle_decoded(Decoded::new(batch)).await
+    }
+
+    /// Stores one decoded batch, then acknowledges it.
+    async fn handle_decoded(&mut self, batch: Decoded) -> Result<(), SyncError> {
+        let Decoded {
+            mut handles,
+            incoming,
+        } = batch;
         self.stats.batches += 1;
-        self.stats.received += batch.len() as u64;
-        let mut handles: Vec<String> = batch.iter().map(|m| m.receipt_handle.clone()).collect();
-        let incoming: Vec<Incoming> = batch
-            .into_iter()
-            .map(|m| {
-                if !m.md5_ok() {
-                    tracing::warn!(queue_message_id = %m.message_id, "MessageBodyMD5 does not match the body");
-                }
-                Incoming::decode(m.message_id, m.body.into_bytes(), m.dequeue_count)
-            })
-            .collect();
+        self.stats.received += incoming.len() as u64;
         let report = self.store_batch(incoming, &mut handles).await?;
         self.acknowledge(&handles).await;
         self.announce(&report).await;
@@ -268,6 +267,32 @@ impl SyncEngine {
             counts.changed();
         }
         self.events.emit(Event::Synced { at_ms: now_ms() });
+    }
+}
+
+/// A received batch, decoded: what the store needs and what the queue needs back.
+struct Decoded {
+    handles: Vec<String>,
+    incoming: Vec<Incoming>,
+}
+
+impl Decoded {
+    fn new(batch: Vec<ReceivedMessage>) -> Decoded {
+        let handles = batch.iter().map(|m| m.receipt_handle.clone()).collect();
+        let incoming = batch
+            .into_iter()
+            .map(|m| {
+                if !m.md5_ok() {
+                    tracing::warn!(queue_message_id = %m.message_id, "MessageBodyMD5 does not match the body");
+                }
+                Incoming::decode(m.message_id, m.body.into_bytes(), m.dequeue_count)
+            })
+            .collect();
+        Decoded { handles, incoming }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.incoming.is_empty()
     }
 }
 
