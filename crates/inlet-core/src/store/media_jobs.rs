@@ -828,7 +828,7 @@ mod tests {
         // m0-m9 saved long ago; m30-m39, the oldest, tried and waiting an hour for their next
         // try; m25 tried and due again now; the rest never tried.
         set(
-            "UPDATE media SET state = 'saved' WHERE id = ?1 AND ?2",
+            "UPDATE media SET state = 'saved', saved_at_ms = ?2 WHERE id = ?1",
             0..10,
         );
         set(
