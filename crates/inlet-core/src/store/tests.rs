@@ -27,6 +27,19 @@ fn all(store: &impl Queries) -> Vec<ConversationSummary> {
     store.conversations(&ConversationFilter::default()).unwrap()
 }
 
+/// A decoder newer than the one that quarantined a body: it takes a body without `Type` as a TEXT
+/// saying `body`.
+fn text_when_type_is_missing(
+    body: &'static str,
+) -> impl FnMut(&[u8]) -> Result<Vec<crate::decode::MoMessage>, String> {
+    move |raw: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
+        v["Type"] = json!("TEXT");
+        v["Message"] = json!(body);
+        crate::decode::decode_mo_json(&serde_json::to_vec(&v).unwrap()).map_err(|e| e.to_string())
+    }
+}
+
 fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -236,13 +249,9 @@ fn undecodable_bodies_are_quarantined_once_and_can_be_recovered() {
         .unwrap();
     assert_eq!((same.recovered, same.still_failing), (0, 2));
     // A decoder that assumes TEXT when `Type` is missing recovers the first.
-    let lenient = |raw: &[u8]| {
-        let mut v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
-        v["Type"] = json!("TEXT");
-        v["Message"] = json!("recovered");
-        crate::decode::decode_mo_json(&serde_json::to_vec(&v).unwrap()).map_err(|e| e.to_string())
-    };
-    let fixed = store.redecode_quarantine(lenient, NOW + 20).unwrap();
+    let fixed = store
+        .redecode_quarantine(text_when_type_is_missing("recovered"), NOW + 20)
+        .unwrap();
     assert_eq!((fixed.recovered, fixed.still_failing), (1, 1));
     assert_eq!(fixed.ingest.inserted.len(), 1);
     let left = store.list_quarantine().unwrap();
@@ -297,26 +306,12 @@ fn every_stored_message_is_in_the_search_index_whatever_path_stored_it() {
     assert_search_index_complete(&store);
     // A later transaction, and a message recovered from quarantine.
     store.ingest(&[text("c", "1", 5, "see you")], NOW).unwrap();
-    let lenient = |raw: &[u8]| {
-        let mut v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
-        v["Type"] = json!("TEXT");
-        v["Message"] = json!("recovered late");
-        crate::decode::decode_mo_json(&serde_json::to_vec(&v).unwrap()).map_err(|e| e.to_string())
-    };
-    assert_eq!(
-        store.redecode_quarantine(lenient, NOW).unwrap().recovered,
-        1
-    );
+    let late = text_when_type_is_missing("recovered late");
+    assert_eq!(store.redecode_quarantine(late, NOW).unwrap().recovered, 1);
     assert_search_index_complete(&store);
-    let hits: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'pair OR late OR cafe'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(hits, 4);
+    let matching =
+        "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'pair OR late OR cafe'";
+    assert_eq!(count(&store, matching), 4);
 }
 
 #[test]
@@ -687,15 +682,8 @@ fn trigram_search_finds_message_text() {
             NOW,
         )
         .unwrap();
-    let hits: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'voic'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(hits, 1);
+    let matching = "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'voic'";
+    assert_eq!(count(&store, matching), 1);
 }
 
 /// Data as it could have been written at schema version `version`.
@@ -830,16 +818,10 @@ fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
                 "prefers mornings"
             );
         }
-        let hits: i64 = store
-            .conn()
-            .query_row(
-                "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'upgrades'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let old_ones = "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'upgrades'";
         assert_eq!(
-            hits, 1,
+            count(&store, old_ones),
+            1,
             "old messages are searchable after upgrading from v{version}"
         );
         // And the upgraded store takes new messages (idempotency index included).
@@ -851,15 +833,12 @@ fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
             .unwrap();
         assert_eq!((again.inserted.len(), again.duplicates), (1, 1));
         assert_eq!(again.inserted[0].conversation_id, 1);
-        let found: i64 = store
-            .conn()
-            .query_row(
-                "SELECT rowid FROM message_fts WHERE message_fts MATCH 'new'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(found, again.inserted[0].rowid, "from v{version}");
+        let found = "SELECT rowid FROM message_fts WHERE message_fts MATCH 'new'";
+        assert_eq!(
+            count(&store, found),
+            again.inserted[0].rowid,
+            "the new message is searchable after upgrading from v{version}"
+        );
     }
 }
 
