@@ -2,7 +2,14 @@
 
 use base64::Engine as _;
 
-use crate::store::Incoming;
+use crate::store::{Incoming, Store};
+
+/// A new, empty store in a temporary folder (removed when the `TempDir` is dropped).
+pub fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("inlet.db")).expect("store");
+    (dir, store)
+}
 
 /// Every `.json` fixture (one message each).
 pub const JSON_FIXTURES: &[&str] = &[

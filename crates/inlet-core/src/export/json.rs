@@ -238,7 +238,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::store::{Incoming, Store};
+    use crate::store::Incoming;
     use crate::test_support::{JSON_FIXTURES, delivery, fixture};
 
     fn lines(out: &[u8]) -> Vec<Value> {
@@ -251,8 +251,7 @@ mod tests {
 
     #[test]
     fn every_message_and_quarantined_body_is_exported_in_the_documented_shape() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, mut store) = crate::test_support::temp_store();
         let mut batch: Vec<Incoming> = JSON_FIXTURES
             .iter()
             .map(|name| delivery(name, &fixture(name)))
@@ -334,8 +333,7 @@ mod tests {
 
     #[test]
     fn labels_notes_and_flags_are_on_every_line_of_the_chat() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, mut store) = crate::test_support::temp_store();
         let report = store
             .ingest(&[delivery("q", &fixture("text.json"))], 1_700_000_000_000)
             .unwrap();
@@ -363,8 +361,7 @@ mod tests {
 
     #[test]
     fn a_scope_limits_messages_and_quarantine() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, mut store) = crate::test_support::temp_store();
         store
             .ingest(&[delivery("q", &fixture("text.json"))], 1_700_000_000_000)
             .unwrap();
@@ -393,8 +390,7 @@ mod tests {
 
     #[test]
     fn an_empty_store_exports_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, store) = crate::test_support::temp_store();
         let mut out = Vec::new();
         assert_eq!(export_json_lines(&store, &mut out).unwrap(), 0);
         assert!(out.is_empty());

@@ -779,15 +779,9 @@ mod tests {
 
     use super::*;
     use crate::store::{MEDIA_URL_LIFETIME_MS, Store};
-    use crate::test_support::{JSON_FIXTURES, delivery, fixture, mo_json};
+    use crate::test_support::{JSON_FIXTURES, delivery, fixture, mo_json, temp_store};
 
     const NOW: i64 = 1_700_000_000_000;
-
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("inlet.db")).unwrap();
-        (dir, store)
-    }
 
     fn image(store: &mut Store, id: &str, ts: i64) -> i64 {
         let body = mo_json(
@@ -815,7 +809,7 @@ mod tests {
 
     #[test]
     fn the_keeper_reads_only_the_jobs_each_question_is_about() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         // m0 is the newest message; a higher number is older, so its deadline comes sooner.
         let ids: Vec<i64> = (0..40)
             .map(|i| image(&mut store, &format!("m{i}"), NOW - i64::from(i) * 1_000))
@@ -872,7 +866,7 @@ mod tests {
 
     #[test]
     fn locations_get_a_map_job_at_ingest_and_other_messages_do_not() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         let batch: Vec<_> = JSON_FIXTURES
             .iter()
             .map(|n| delivery(n, &fixture(n)))
@@ -895,7 +889,7 @@ mod tests {
 
     #[test]
     fn a_location_without_usable_coordinates_is_stored_without_a_map_job() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         let body = mo_json(
             "loc-bad",
             "1",
@@ -910,7 +904,7 @@ mod tests {
 
     #[test]
     fn the_soonest_deadline_is_claimed_first_and_only_when_due() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         let late = image(&mut store, "late", NOW);
         let early = image(&mut store, "early", NOW - 3_600_000);
         let job = claim_due(store.conn_mut(), NOW).unwrap().unwrap();
@@ -926,7 +920,7 @@ mod tests {
 
     #[test]
     fn only_tried_jobs_expire_when_the_deadline_passes() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         let tried = image(&mut store, "tried", NOW);
         let untried = image(&mut store, "untried", NOW);
         claim_due(store.conn_mut(), NOW).unwrap().unwrap();
@@ -947,7 +941,7 @@ mod tests {
 
     #[test]
     fn interrupted_downloads_go_back_to_the_queue() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         let id = image(&mut store, "a", NOW);
         claim_due(store.conn_mut(), NOW).unwrap().unwrap();
         record_progress(store.conn(), id, 10, Some(100)).unwrap();
@@ -966,7 +960,7 @@ mod tests {
 
     #[test]
     fn status_counts_states_bytes_and_duplicates() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         let a = image(&mut store, "a", NOW);
         let b = image(&mut store, "b", NOW);
         let c = image(&mut store, "c", NOW - MEDIA_URL_LIFETIME_MS + 3_600_000);

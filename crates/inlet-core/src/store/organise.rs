@@ -327,6 +327,10 @@ mod tests {
     use crate::store::{ConversationFilter, Incoming};
     use crate::test_support::{delivery, mo_json};
 
+    fn chat_ids(chats: Vec<ConversationSummary>) -> Vec<i64> {
+        chats.iter().map(|c| c.id).collect()
+    }
+
     const NOW: i64 = 1_700_000_000_000;
 
     fn text(id: &str, from: &str, ts: i64) -> Incoming {
@@ -334,8 +338,7 @@ mod tests {
     }
 
     fn store_with_chats(n: usize) -> (tempfile::TempDir, Store, Vec<i64>) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (dir, mut store) = crate::test_support::temp_store();
         let batch: Vec<_> = (0..n)
             .map(|i| text(&format!("m{i}"), &format!("10{i}"), 1_000 + i as i64))
             .collect();
@@ -369,20 +372,10 @@ mod tests {
             [("EU".into(), 1), ("VIP".into(), 2)]
         );
         assert!(s.conversation_labels(chats[1]).unwrap().is_empty());
-        let with: Vec<i64> = s
-            .conversations_with_label(vip.id)
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect();
+        let with = chat_ids(s.conversations_with_label(vip.id).unwrap());
         assert_eq!(with, [chats[2], chats[0]], "chat-list order: newest first");
         s.set_pinned(chats[0], true).unwrap();
-        let with: Vec<i64> = s
-            .conversations_with_label(vip.id)
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect();
+        let with = chat_ids(s.conversations_with_label(vip.id).unwrap());
         assert_eq!(with, [chats[0], chats[2]], "pinned first");
         assert_eq!(s.label_assignments().unwrap().len(), 3);
 
@@ -467,9 +460,7 @@ mod tests {
             s.assign_label(chat, vip.id, 2).unwrap();
         }
         s.assign_label(chats[1], eu.id, 2).unwrap();
-        let ids = |f: ConversationFilter| -> Vec<i64> {
-            s.conversations(&f).unwrap().iter().map(|c| c.id).collect()
-        };
+        let ids = |f: ConversationFilter| chat_ids(s.conversations(&f).unwrap());
         let by_vip = ConversationFilter {
             label: Some(vip.id),
             ..Default::default()
@@ -498,12 +489,7 @@ mod tests {
                 .is_empty()
         );
         // The same list as the dedicated query, which orders the same way.
-        let with: Vec<i64> = s
-            .conversations_with_label(vip.id)
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect();
+        let with = chat_ids(s.conversations_with_label(vip.id).unwrap());
         assert_eq!(ids(by_vip), with);
     }
 
@@ -538,8 +524,7 @@ mod tests {
 
     #[test]
     fn labels_follow_a_chat_merged_by_a_number_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, mut s) = crate::test_support::temp_store();
         // The new number writes first (its own chat), then the notice joins it to the old one.
         let first = s
             .ingest(&[text("old", "111", 1_000), text("new", "222", 2_000)], NOW)

@@ -97,6 +97,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::{Incoming, Organised as _};
+    use crate::test_support::temp_store;
 
     fn reply(id: &str, ts: i64, caption: &str, payload: &str) -> Incoming {
         let body = serde_json::json!({
@@ -107,15 +108,9 @@ mod tests {
         Incoming::decode(format!("q-{id}"), body.to_string().into_bytes(), 1)
     }
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("inlet.db")).unwrap();
-        (dir, store)
-    }
-
     #[test]
     fn payloads_seen_in_replies_are_listed_with_their_use_and_latest_caption() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         store
             .ingest(
                 &[
@@ -150,7 +145,7 @@ mod tests {
 
     #[test]
     fn a_name_is_set_replaced_and_removed_and_named_payloads_come_first() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         store
             .ingest(
                 &[
@@ -212,7 +207,7 @@ mod tests {
 
     #[test]
     fn bad_names_and_payloads_are_refused_in_words() {
-        let (_dir, mut store) = store();
+        let (_dir, mut store) = temp_store();
         let long = "x".repeat(65);
         for (payload, name) in [("p", long.as_str()), ("p", "bell\u{7}"), ("", "Name")] {
             let err = store.set_payload_name(payload, name, 1).unwrap_err();
@@ -226,7 +221,7 @@ mod tests {
 
     #[test]
     fn listing_uses_the_partial_index_rather_than_reading_every_message() {
-        let (_dir, store) = store();
+        let (_dir, store) = temp_store();
         let plan: Vec<String> = store
             .conn()
             .prepare(

@@ -368,13 +368,11 @@ fn exists(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
     use crate::test_support::{delivery, mo_json};
 
     #[test]
     fn a_scan_stops_at_its_budget_and_its_cursor_continues_there() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, mut store) = crate::test_support::temp_store();
         let batch: Vec<_> = (0..10)
             .map(|i| {
                 let body = if i == 1 { "你好" } else { "nothing here" };
@@ -410,8 +408,7 @@ mod tests {
 
     #[test]
     fn a_common_term_is_found_newest_first_by_reading_messages() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, mut store) = crate::test_support::temp_store();
         let n = MIN_DENSE + 100;
         // Arrival order is the reverse of send time: only a time ordering gets this right.
         let batch: Vec<_> = (0..n)
@@ -451,8 +448,7 @@ mod tests {
 
     #[test]
     fn an_index_search_reads_only_what_the_page_needs() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (_dir, mut store) = crate::test_support::temp_store();
         let batch: Vec<_> = (0..5)
             .map(|i| {
                 delivery(

@@ -1,20 +1,13 @@
 //! Store tests against real SQLite files.
 
 use serde_json::json;
-use tempfile::TempDir;
 
 use super::*;
 use crate::decode::{Content, SystemKind, decode_message_body};
-use crate::test_support::{JSON_FIXTURES, delivery, fixture, mo_json};
+use crate::test_support::{JSON_FIXTURES, delivery, fixture, mo_json, temp_store};
 
 const NOW: i64 = 1_662_200_000_000;
 const DAY: i64 = 24 * 60 * 60 * 1000;
-
-fn store() -> (TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("inlet.db")).unwrap();
-    (dir, store)
-}
 
 fn text(id: &str, from: &str, ts: i64, body: &str) -> Incoming {
     delivery(
@@ -46,7 +39,7 @@ fn count(store: &Store, sql: &str) -> i64 {
 
 #[test]
 fn open_sets_durable_pragmas_and_latest_schema() {
-    let (_dir, store) = store();
+    let (_dir, store) = temp_store();
     let conn = store.conn();
     let get = |p: &str| {
         conn.pragma_query_value(None, p, |r| r.get::<_, rusqlite::types::Value>(0))
@@ -68,7 +61,7 @@ fn synchronous(conn: &rusqlite::Connection) -> i64 {
 
 #[test]
 fn bookkeeping_skips_the_fsync_and_everything_else_stays_durable() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let inside = store.relaxed(|conn| Ok(synchronous(conn))).unwrap();
     assert_eq!(inside, 1); // NORMAL
     assert_eq!(synchronous(store.conn()), 2); // FULL again
@@ -90,7 +83,7 @@ fn bookkeeping_skips_the_fsync_and_everything_else_stays_durable() {
 
 #[test]
 fn every_fixture_is_stored_with_its_media_job() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let batch: Vec<Incoming> = JSON_FIXTURES
         .iter()
         .map(|name| delivery(name, &fixture(name)))
@@ -144,7 +137,7 @@ fn every_fixture_is_stored_with_its_media_job() {
 
 #[test]
 fn a_redelivery_is_counted_not_stored_again() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let batch = [text("m1", "861", 1, "hi"), text("m2", "861", 2, "there")];
     let first = store.ingest(&batch, NOW).unwrap();
     assert_eq!(first.inserted.len(), 2);
@@ -177,7 +170,7 @@ fn a_redelivery_is_counted_not_stored_again() {
 
 #[test]
 fn the_same_message_id_in_another_channel_is_another_message() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let mut other =
         serde_json::from_slice::<serde_json::Value>(&mo_json("m1", "861", 1, "TEXT", json!("a")))
             .unwrap();
@@ -202,7 +195,7 @@ fn the_same_message_id_in_another_channel_is_another_message() {
 
 #[test]
 fn undecodable_bodies_are_quarantined_once_and_can_be_recovered() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let bad = Incoming::decode(
         "q-bad".into(),
         b"{\"MessageId\": \"x\", \"From\": \"1\"}".to_vec(),
@@ -281,7 +274,7 @@ fn assert_search_index_complete(store: &Store) {
 
 #[test]
 fn every_stored_message_is_in_the_search_index_whatever_path_stored_it() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     assert_search_index_complete(&store);
     // Several messages in one transaction, a body holding two, a redelivery and a body that
     // goes to quarantine.
@@ -316,7 +309,7 @@ fn every_stored_message_is_in_the_search_index_whatever_path_stored_it() {
 
 #[test]
 fn a_redelivered_body_that_now_decodes_leaves_quarantine() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let body = mo_json("m1", "861", 1, "TEXT", json!("hi"));
     let failed = Incoming {
         decoded: Err("older decoder".into()),
@@ -336,7 +329,7 @@ fn a_redelivered_body_that_now_decodes_leaves_quarantine() {
 
 #[test]
 fn a_failed_batch_stores_nothing() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     // Make SQLite refuse one message, to fail the batch half-way.
     store
         .conn()
@@ -361,7 +354,7 @@ fn number_change(id: &str, from: &str, old: &str, new: &str, ts: i64) -> Incomin
 
 #[test]
 fn a_number_change_joins_old_and_new_number_in_one_conversation() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let report = store
         .ingest(
             &[
@@ -395,7 +388,7 @@ fn a_number_change_joins_old_and_new_number_in_one_conversation() {
 
 #[test]
 fn a_late_number_change_merges_the_new_numbers_conversation() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let first = store
         .ingest(
             &[
@@ -439,7 +432,7 @@ fn a_late_number_change_merges_the_new_numbers_conversation() {
 
 #[test]
 fn chat_list_orders_pinned_first_then_newest_and_filters() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let r = store
         .ingest(
             &[
@@ -486,7 +479,7 @@ fn chat_list_orders_pinned_first_then_newest_and_filters() {
 
 #[test]
 fn media_previews_name_the_kind() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let name = "image-message-as-string.json";
     store
         .ingest(&[delivery(name, &fixture(name))], NOW)
@@ -499,7 +492,7 @@ fn media_previews_name_the_kind() {
 
 #[test]
 fn timeline_pages_back_with_a_cursor_and_breaks_ties_by_arrival() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let batch: Vec<Incoming> = (0..7)
         .map(|i| text(&format!("m{i}"), "1", 100 + i / 2, &format!("t{i}")))
         .collect();
@@ -523,7 +516,7 @@ fn timeline_pages_back_with_a_cursor_and_breaks_ties_by_arrival() {
 
 #[test]
 fn timeline_shows_media_state() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let name = "document.json";
     let conv = store
         .ingest(&[delivery(name, &fixture(name))], NOW)
@@ -541,7 +534,7 @@ fn timeline_shows_media_state() {
 
 #[test]
 fn a_missing_timestamp_uses_the_arrival_time_and_says_so() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let body = br#"{"MessageId":"m","From":"1","To":"2","Type":"TEXT","Message":"no time"}"#;
     let conv = store.ingest(&[delivery("q", body)], NOW).unwrap().inserted[0].conversation_id;
     let m = &store.timeline(conv, None, 1).unwrap()[0];
@@ -553,7 +546,7 @@ fn a_missing_timestamp_uses_the_arrival_time_and_says_so() {
 
 #[test]
 fn the_newest_message_decides_the_display_name_and_history_is_kept() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let named = |id: &str, ts: i64, name: &str| {
         let mut v: serde_json::Value =
             serde_json::from_slice(&mo_json(id, "77", ts, "TEXT", json!("x"))).unwrap();
@@ -588,7 +581,7 @@ fn the_newest_message_decides_the_display_name_and_history_is_kept() {
 
 #[test]
 fn counts_cover_today_unread_quarantine_and_media_at_risk() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     let day_start = NOW - 1000;
     let image = |id: &str, ts: i64| {
         delivery(
@@ -640,7 +633,7 @@ fn counts_cover_today_unread_quarantine_and_media_at_risk() {
 
 #[test]
 fn readers_see_commits_and_cannot_write() {
-    let (dir, mut store) = store();
+    let (dir, mut store) = temp_store();
     let reader = store.reader().unwrap();
     assert!(all(&reader).is_empty());
     store.ingest(&[text("a", "1", 1, "hi")], NOW).unwrap();
@@ -672,7 +665,7 @@ fn a_reader_refuses_a_database_that_was_never_upgraded() {
 
 #[test]
 fn trigram_search_finds_message_text() {
-    let (_dir, mut store) = store();
+    let (_dir, mut store) = temp_store();
     store
         .ingest(
             &[
@@ -844,7 +837,7 @@ fn every_earlier_schema_version_upgrades_and_keeps_its_data() {
 
 #[test]
 fn a_reader_opens_a_database_no_writer_has_open() {
-    let (dir, mut store) = store();
+    let (dir, mut store) = temp_store();
     store.ingest(&[text("a", "1", 1, "hi")], NOW).unwrap();
     drop(store);
     let reader = Store::open_reader(dir.path().join("inlet.db")).unwrap();

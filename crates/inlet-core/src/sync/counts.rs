@@ -128,11 +128,9 @@ mod tests {
 
     use super::*;
     use crate::events::{self, EventReceiver};
-    use crate::store::Store;
 
     fn store() -> (tempfile::TempDir, SharedStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("inlet.db")).unwrap();
+        let (dir, store) = crate::test_support::temp_store();
         (dir, Arc::new(Mutex::new(store)))
     }
 
