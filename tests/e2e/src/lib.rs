@@ -68,6 +68,19 @@ pub enum Error {
     Check(String),
 }
 
+/// `prefix` followed by digits and an `x` that no other call (in this run or an earlier one)
+/// returns: a name, message id or search word no earlier test left in a store. Letters and
+/// digits only after the prefix, so a search for it is one word.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let next = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}{nanos}x{next}")
+}
+
 /// Fails the test with `message` unless `condition` holds (keeps the failure screenshot, which
 /// a panic inside the test body would skip).
 pub fn ensure(condition: bool, message: impl Into<String>) -> Result<(), Error> {

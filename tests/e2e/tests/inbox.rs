@@ -1,21 +1,10 @@
 //! The inbox as an operator uses it, against the app's embedded demo queue: the first-run demo,
 //! live messages, every message type, offline use, and untrusted content staying text.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
-use inlet_e2e::{DEFAULT_TIMEOUT, DEMO_TIMEOUT, Launch, Session, ensure, mo, run};
+use inlet_e2e::{DEFAULT_TIMEOUT, DEMO_TIMEOUT, Launch, Session, ensure, mo, run, unique};
 use serde_json::{Value, json};
 
 /// Message ids unique across tests and runs.
-fn unique(prefix: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{prefix}-{nanos}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
 /// Waits until a bubble of `kind` is in the open chat.
 async fn wait_for_bubble(app: &Session, kind: &str) -> Result<(), inlet_e2e::Error> {
     app.wait_until(

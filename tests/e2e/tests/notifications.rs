@@ -2,16 +2,8 @@
 //! bus): a new message while the operator is elsewhere raises one naming the sender, and a
 //! channel the operator muted raises none.
 
-use inlet_e2e::{DEFAULT_TIMEOUT, Launch, NotificationServer, Session, ensure, mo, run};
+use inlet_e2e::{DEFAULT_TIMEOUT, Launch, NotificationServer, Session, ensure, mo, run, unique};
 use serde_json::json;
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{prefix}-{nanos}")
-}
 
 /// The bakery's WABA in the demo (the channel `mo` sends on) and the bike shop's Bangkok WABA.
 const BAKERY_WABA: &str = "104857362910384";

@@ -6,20 +6,10 @@
 //! the export, the backup, the restore — is the app's real work on real files.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use inlet_e2e::{DEFAULT_TIMEOUT, DEMO_TIMEOUT, Error, Launch, Session, ensure, mo, run};
+use inlet_e2e::{DEFAULT_TIMEOUT, DEMO_TIMEOUT, Error, Launch, Session, ensure, mo, run, unique};
 use serde_json::{Value, json};
-
-fn unique(prefix: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{prefix}{nanos}x{}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
 
 /// The number of chats the list says it holds.
 async fn list_total(app: &Session) -> Result<u64, Error> {
